@@ -1,0 +1,3 @@
+from tracker.interfaces.cli.main import run
+
+run()

@@ -1,0 +1,282 @@
+"""`tracker`: the command line. Each command parses what was typed, calls one service, prints.
+
+Exit status: 0 done; 2 bad input (nothing written); 1 the database failed underneath us.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.definitions.bundled import bundled_definition_files
+from tracker.errors import TrackerError
+from tracker.interfaces.cli import output, render
+from tracker.services import inputs
+from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.clock import Clock
+from tracker.services.history import indicator_history
+from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
+from tracker.services.status import status_as_of
+from tracker.storage.database import Database, open_database
+
+BAD_INPUT = 2
+DATABASE_FAILURE = 1
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Track the indicators of a negotiation: log observations, mark indicators moved or "
+    "unmoved, see where everything stands on any date.",
+)
+
+
+@dataclass
+class Invocation:
+    """What every command shares: the database the user chose, opened on first need."""
+
+    db_value: str | None
+    clock: Clock = field(default_factory=Clock)
+    _database: Database | None = None
+
+    def database(self, *, seed_new: bool = True) -> Database:
+        if self._database is None:
+            self._database = open_database(self.db_value)
+            if seed_new:
+                report = seed_if_empty(self._database, self.clock)
+                if report is not None:
+                    output.say(
+                        "New database: " + render.seed_summary(report, self._database.describe())
+                    )
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Bad input becomes one clear line and exit status 2, never a traceback."""
+    try:
+        yield
+    except TrackerError as exc:
+        output.error(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        output.error(f"the database failed: {cause}. Nothing was recorded.")
+        raise typer.Exit(DATABASE_FAILURE) from None
+
+
+def _invocation(ctx: typer.Context) -> Invocation:
+    invocation = ctx.find_root().obj
+    assert isinstance(invocation, Invocation)
+    return invocation
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRACKER_DB",
+        help="SQLite file path or SQLAlchemy URL (default: tracker.sqlite3 in your data folder).",
+        show_default=False,
+    ),
+]
+SetOption = Annotated[
+    str | None, typer.Option("--set", help="Indicator set slug, when keys are ambiguous.")
+]
+AuthorOption = Annotated[
+    str | None,
+    typer.Option("--author", help="Who is recording this (default: $TRACKER_AUTHOR or login)."),
+]
+
+
+@app.callback(invoke_without_command=True)
+def main(ctx: typer.Context, db: DbOption = None) -> None:
+    invocation = Invocation(db_value=db)
+    ctx.obj = invocation
+    ctx.call_on_close(invocation.close)
+    if ctx.invoked_subcommand is None:
+        # Until the terminal app exists, the bare command shows the board.
+        ctx.invoke(status, ctx=ctx)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    set_slug: SetOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Show the picture on this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Where every indicator stands, by theme: today, or as of a past date."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        day = inputs.parse_date(as_of, "--as-of") if as_of is not None else None
+        board = status_as_of(invocation.database(), invocation.clock, day, set_slug)
+    if as_json:
+        output.stdout.print(render.status_json(board))
+    else:
+        for part in render.status_tables(board):
+            output.stdout.print(part)
+
+
+@app.command()
+def observe(
+    ctx: typer.Context,
+    keys: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="KEY...",
+            help="Indicators it bears on; KEY:toward, KEY:away or KEY:none sets one bearing.",
+            show_default=False,
+        ),
+    ],
+    text: Annotated[str | None, typer.Option("--text", help="What you observed.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="When it happened (YYYY-MM-DD; default today).")
+    ] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="Verbatim quote.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source title.")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher", help="Source publisher.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Source URL.")] = None,
+    reliability: Annotated[
+        str | None, typer.Option("--reliability", help="Source reliability, A to F.")
+    ] = None,
+    credibility: Annotated[
+        str | None, typer.Option("--credibility", help="Information credibility, 1 to 6.")
+    ] = None,
+    bearing: Annotated[
+        str, typer.Option("--bearing", help="toward, away or none, for every KEY.")
+    ] = "none",
+    note: Annotated[str | None, typer.Option("--note", help="Your caveat on the evidence.")] = None,
+    author: AuthorOption = None,
+    set_slug: SetOption = None,
+) -> None:
+    """Record an observation against one or more indicators; prints its id."""
+    invocation = _invocation(ctx)
+    draft = ObservationDraft(
+        bearings=[_key_and_bearing(key, bearing) for key in keys],
+        summary=text or "",
+        event_date=on,
+        quote=quote,
+        note=note,
+        source_title=source,
+        source_publisher=publisher,
+        source_url=url,
+        reliability=reliability,
+        credibility=credibility,
+        author=author,
+        set_slug=set_slug,
+    )
+    with reporting_errors():
+        recorded = record_observation(invocation.database(), draft, invocation.clock)
+    output.stdout.print(recorded.id)
+    sourcing = " It is marked unsourced (no --source or --url)." if recorded.unsourced else ""
+    output.say(
+        f"Recorded observation of {recorded.event_date.isoformat()} on "
+        f"{', '.join(recorded.indicator_keys)}.{sourcing}"
+    )
+
+
+def _key_and_bearing(argument: str, default: str) -> tuple[str, str]:
+    key, separator, bearing = argument.partition(":")
+    return (key, bearing) if separator else (key, default)
+
+
+@app.command()
+def mark(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The indicator.", show_default=False)],
+    new_status: Annotated[
+        str, typer.Argument(metavar="moved|unmoved", help="Its status.", show_default=False)
+    ],
+    why: Annotated[str | None, typer.Option("--why", help="The reason (required).")] = None,
+    direction: Annotated[
+        str | None, typer.Option("--direction", help="toward or away (required when moved).")
+    ] = None,
+    confidence: Annotated[
+        str, typer.Option("--confidence", help="low, medium or high.")
+    ] = "medium",
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option("--evidence", help="An observation id (or its first 6+ characters); repeat."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Effective date (YYYY-MM-DD; default today).")
+    ] = None,
+    author: AuthorOption = None,
+    set_slug: SetOption = None,
+) -> None:
+    """Mark an indicator moved (toward or away from a settlement) or unmoved, and say why."""
+    invocation = _invocation(ctx)
+    draft = AssessmentDraft(
+        indicator_key=key,
+        status=new_status,
+        rationale=why or "",
+        direction=direction,
+        confidence=confidence,
+        evidence=list(evidence or []),
+        effective_on=on,
+        author=author,
+        set_slug=set_slug,
+    )
+    with reporting_errors():
+        recorded = assess_indicator(invocation.database(), draft, invocation.clock)
+    output.stdout.print(recorded.id)
+    direction_text = f" {recorded.direction}" if recorded.direction else ""
+    output.say(
+        f"Marked {recorded.indicator_key} {recorded.status}{direction_text} "
+        f"as of {recorded.effective_on.isoformat()}."
+    )
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The indicator.", show_default=False)],
+    set_slug: SetOption = None,
+) -> None:
+    """An indicator's definition, assessments and observations, newest first."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        result = indicator_history(invocation.database(), key, set_slug)
+    output.stdout.print(render.history_view(result))
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH...]",
+            help="Indicator-set files (default: the sets that ship with tracker).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Load indicator-set definitions. Safe to repeat: it updates wording, never history."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        if paths:
+            loaded = read_definitions(list(paths))
+        else:
+            loaded = read_definitions(bundled_definition_files())
+        database = invocation.database(seed_new=False)
+        report = load_definitions(database, loaded, invocation.clock)
+    output.say(render.seed_summary(report, database.describe()))
+
+
+def run() -> None:
+    app()

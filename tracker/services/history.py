@@ -1,0 +1,202 @@
+"""An indicator's file: its definition, its assessments and its observations, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.services.lookup import find_indicator
+from tracker.storage.database import Database
+from tracker.storage.models import (
+    Assessment,
+    AssessmentEvidence,
+    Indicator,
+    IndicatorSet,
+    Observation,
+    ObservationIndicator,
+    Retraction,
+    Theme,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    source_title: str
+    source_date: str | None
+    source_file: str | None
+    quote: str
+
+
+@dataclass(frozen=True)
+class AssessmentEntry:
+    id: str
+    status: str
+    direction: str | None
+    confidence: str
+    rationale: str
+    author: str
+    effective_on: date
+    recorded_at: datetime
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RetractionEntry:
+    reason: str
+    author: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ObservationEntry:
+    id: str
+    event_date: date
+    recorded_at: datetime
+    bearing: str
+    summary: str
+    quote: str | None
+    note: str | None
+    source_title: str | None
+    source_publisher: str | None
+    source_url: str | None
+    source_date: date | None
+    unsourced: bool
+    reliability: str | None
+    credibility: int | None
+    author: str
+    retraction: RetractionEntry | None
+
+
+@dataclass(frozen=True)
+class IndicatorHistory:
+    set_slug: str
+    set_title: str
+    theme_title: str
+    key: str
+    title: str
+    question: str
+    moved_when: str
+    toward_means: str
+    away_means: str
+    actors: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    retired_at: datetime | None
+    assessments: tuple[AssessmentEntry, ...]
+    observations: tuple[ObservationEntry, ...]
+
+
+def indicator_history(db: Database, key: str, set_slug: str | None = None) -> IndicatorHistory:
+    with db.reading() as session:
+        indicator = find_indicator(session, key, set_slug, allow_retired=True)
+        indicator_set = session.get_one(IndicatorSet, indicator.set_id)
+        theme = session.get_one(Theme, indicator.theme_id)
+        return IndicatorHistory(
+            set_slug=indicator_set.slug,
+            set_title=indicator_set.title,
+            theme_title=theme.title,
+            key=indicator.key,
+            title=indicator.title,
+            question=indicator.question,
+            moved_when=indicator.moved_when,
+            toward_means=indicator.toward_means,
+            away_means=indicator.away_means,
+            actors=tuple(indicator.actors),
+            citations=_citations(indicator, indicator_set),
+            retired_at=indicator.retired_at,
+            assessments=_assessments(session, indicator),
+            observations=_observations(session, indicator),
+        )
+
+
+def _citations(indicator: Indicator, indicator_set: IndicatorSet) -> tuple[Citation, ...]:
+    sources: dict[str, dict[str, Any]] = {s["id"]: s for s in indicator_set.sources}
+    citations = []
+    for cited in indicator.sources:
+        source = sources.get(cited["source"], {})
+        citations.append(
+            Citation(
+                source_title=source.get("title", cited["source"]),
+                source_date=source.get("date"),
+                source_file=source.get("file"),
+                quote=cited["quote"],
+            )
+        )
+    return tuple(citations)
+
+
+def _assessments(session: Session, indicator: Indicator) -> tuple[AssessmentEntry, ...]:
+    assessments = session.exec(
+        select(Assessment)
+        .where(Assessment.indicator_id == indicator.id)
+        .order_by(
+            col(Assessment.effective_on).desc(),
+            col(Assessment.recorded_at).desc(),
+            col(Assessment.id).desc(),
+        )
+    ).all()
+    evidence: dict[int, list[str]] = {}
+    if assessments:
+        rows = session.exec(
+            select(AssessmentEvidence.assessment_id, Observation.uuid)
+            .join(Observation, col(Observation.id) == AssessmentEvidence.observation_id)
+            .where(col(AssessmentEvidence.assessment_id).in_([a.id for a in assessments]))
+            .order_by(Observation.uuid)
+        ).all()
+        for assessment_id, observation_uuid in rows:
+            evidence.setdefault(assessment_id, []).append(observation_uuid)
+    return tuple(
+        AssessmentEntry(
+            id=a.uuid,
+            status=a.status,
+            direction=a.direction,
+            confidence=a.confidence,
+            rationale=a.rationale,
+            author=a.author,
+            effective_on=a.effective_on,
+            recorded_at=a.recorded_at,
+            evidence=tuple(evidence.get(a.id or 0, ())),
+        )
+        for a in assessments
+    )
+
+
+def _observations(session: Session, indicator: Indicator) -> tuple[ObservationEntry, ...]:
+    rows = session.exec(
+        select(Observation, ObservationIndicator.bearing, Retraction)
+        .join(ObservationIndicator, col(ObservationIndicator.observation_id) == Observation.id)
+        .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
+        .where(ObservationIndicator.indicator_id == indicator.id)
+        .order_by(
+            col(Observation.event_date).desc(),
+            col(Observation.recorded_at).desc(),
+            col(Observation.id).desc(),
+        )
+    ).all()
+    return tuple(
+        ObservationEntry(
+            id=o.uuid,
+            event_date=o.event_date,
+            recorded_at=o.recorded_at,
+            bearing=bearing,
+            summary=o.summary,
+            quote=o.quote,
+            note=o.note,
+            source_title=o.source_title,
+            source_publisher=o.source_publisher,
+            source_url=o.source_url,
+            source_date=o.source_date,
+            unsourced=o.unsourced,
+            reliability=o.reliability,
+            credibility=o.credibility,
+            author=o.author,
+            retraction=(
+                RetractionEntry(reason=r.reason, author=r.author, recorded_at=r.recorded_at)
+                if r is not None
+                else None
+            ),
+        )
+        for o, bearing, r in rows
+    )

@@ -1,0 +1,191 @@
+"""Choosing, opening and migrating the database, and handing out sessions.
+
+One `Database` per process (or per app), made by `open_database`. Services open a session per
+unit of work from it: `db.reading()` for queries, `db.writing()` for one write transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlmodel import Session
+
+from tracker.errors import TrackerError
+
+DATABASE_ENV = "TRACKER_DB"
+APP_NAME = "tracker"
+DEFAULT_FILE_NAME = "tracker.sqlite3"
+
+# The newest migration this code knows. A test checks it against the migrations folder; keeping
+# it here lets an up-to-date database open without importing Alembic at all.
+SCHEMA_REVISION = "0001"
+
+# Milliseconds a writer waits for another writer before giving up.
+BUSY_TIMEOUT_MS = 15_000
+
+
+class DatabaseError(TrackerError):
+    """The database cannot be opened or used as asked."""
+
+
+def default_database_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / DEFAULT_FILE_NAME
+
+
+def resolve_database_url(value: str | None) -> tuple[URL, bool]:
+    """Turn what the user gave (`--db`, `TRACKER_DB`, or nothing) into a SQLAlchemy URL.
+
+    A value with "://" is taken as a URL; anything else is a path to a SQLite file. Returns the
+    URL and whether it is the default location (whose folder we may create).
+    """
+    value = (value or "").strip() or os.environ.get(DATABASE_ENV, "").strip()
+    if not value:
+        return _sqlite_url(default_database_path()), True
+    if "://" in value:
+        try:
+            return make_url(value), False
+        except ArgumentError as exc:
+            raise DatabaseError(f"'{value}' is not a database URL or a file path: {exc}") from exc
+    return _sqlite_url(Path(value).expanduser()), False
+
+
+def _sqlite_url(path: Path) -> URL:
+    return URL.create("sqlite+pysqlite", database=str(path.absolute()))
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    # The same pool, but transactions begin by taking the write lock (see _use_explicit_begin).
+    _writer: Engine
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def describe(self) -> str:
+        """Where the data is, for messages: the file path, or the URL without its password."""
+        if self.is_sqlite:
+            return str(self.url.database)
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(value: str | None = None) -> Database:
+    """Open (creating if needed) the database the user chose, migrated to the current schema."""
+    url, is_default = resolve_database_url(value)
+    if url.get_backend_name() == "sqlite":
+        _check_sqlite_location(url, create_folder=is_default)
+    try:
+        engine = create_engine(url, connect_args=_connect_args(url))
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"cannot use database '{url.render_as_string()}': {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    database = Database(engine=engine, _writer=engine.execution_options(write=True))
+    try:
+        upgrade_schema(database)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(_explain(exc, database.describe())) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return database
+
+
+def _connect_args(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        return {"timeout": BUSY_TIMEOUT_MS / 1000}
+    return {}
+
+
+def _check_sqlite_location(url: URL, *, create_folder: bool) -> None:
+    path = Path(str(url.database))
+    if create_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise DatabaseError(f"cannot open database {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise DatabaseError(f"cannot open database {path}: it is a folder, not a file")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _use_explicit_begin)
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # Leave transaction control to SQLAlchemy's "begin" event below: pysqlite's own implicit
+    # BEGIN is deferred and would let two writers deadlock into SQLITE_BUSY.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a write acknowledged to the user survives power loss, not just a crash.
+        cursor.execute("PRAGMA synchronous = FULL")
+    finally:
+        cursor.close()
+
+
+def _use_explicit_begin(connection: Any) -> None:
+    if connection.get_execution_options().get("write"):
+        # Take the write lock up front, so a second writer waits (busy_timeout) instead of
+        # failing half-way through its transaction.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def current_revision(database: Database) -> str | None:
+    with database.engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade_schema(database: Database) -> None:
+    """Create or upgrade the schema to SCHEMA_REVISION; refuse a database from a newer tracker."""
+    if current_revision(database) == SCHEMA_REVISION:
+        return
+    from tracker.storage.migrations.runner import upgrade_to_head
+
+    upgrade_to_head(database._writer)
+
+
+def _explain(exc: SQLAlchemyError, where: str) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    reason = str(cause).strip() or type(cause).__name__
+    if "file is not a database" in reason or "file is encrypted" in reason:
+        reason = "the file is not a tracker database (not SQLite, or damaged)"
+    return f"cannot open database {where}: {reason}"
