@@ -65,9 +65,9 @@ def _after_key(key: str, needle: str) -> Callable[[str], int]:
 #  whether it is a TOML syntax error, whose place tomllib gives as "line N, column M")
 BAD_FILES = {
     "toml-syntax-error": (
-        'title = "US–Russia meeting in Florida"\n',
-        'title = "US–Russia meeting in Florida\n',
-        lambda text: line_of(text, 'title = "US–Russia meeting in Florida'),
+        ' meeting in Florida"\n',
+        " meeting in Florida\n",
+        lambda text: line_of(text, "Russia meeting in Florida"),
         ["not valid TOML"],
         True,
     ),
@@ -96,21 +96,25 @@ BAD_FILES = {
         'date = 2025-12-05\nrationale = "As of 5 December the Miami',
         'date = 2025-12-45\nrationale = "As of 5 December the Miami',
         lambda text: line_of(text, "date = 2025-12-45"),
-        ["date"],
+        ["'2025-12-45' is not a real date"],
         True,
     ),
     "date-in-words": (
         'date = 2025-12-05\nrationale = "As of 5 December the Miami',
         'date = "last week"\nrationale = "As of 5 December the Miami',
         lambda text: line_of(text, 'date = "last week"'),
-        ["indicator 'miami-talks'", "'date'", "valid date"],
+        ["indicator 'miami-talks'", "'date' must be a date written YYYY-MM-DD", "'last week'"],
         False,
     ),
     "misspelt-required-field": (
         'question = "Is Moscow using',
         'qestion = "Is Moscow using',
         lambda text: line_of(text, "qestion = "),
-        ["indicator 'escalation-warnings'", "'qestion' is not a field"],
+        [
+            "indicator 'escalation-warnings'",
+            "'qestion' is not a field",
+            "did you mean 'question'?",
+        ],
         False,
     ),
     "misspelt-optional-field": (
@@ -231,9 +235,10 @@ def _indicator_rows(db_path: Path) -> dict[str, dict[str, object]]:
 def test_seed_with_reworded_title_updates_wording_not_history(
     cli: Cli, cli_db: Path, tmp_path: Path
 ) -> None:
-    old_title = 'title = "US–Ukraine follow-up talks in Miami"'
-    new_title = "US–Ukraine follow-up talks in Miami and Florida"
-    edited = write_set(tmp_path / "edited", mangled(old_title, f'title = "{new_title}"'))
+    new_title = "Ukraine follow-up talks in Miami and Florida"
+    edited = write_set(
+        tmp_path / "edited", mangled('talks in Miami"\n', 'talks in Miami and Florida"\n')
+    )
     before, indicators_before = database_contents(cli_db), _indicator_rows(cli_db)
 
     result = cli("seed", str(edited))

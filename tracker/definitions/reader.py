@@ -3,10 +3,12 @@ place (line and item) and the problem."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,40 +40,95 @@ def read_definition_file(path: Path) -> LoadedDefinition:
     try:
         data = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError(f"{path}: not valid TOML: {exc}") from None
+        raise DefinitionError(_toml_problem(path, raw_text, exc)) from None
     locator = _Locator(raw_text.splitlines())
     try:
         definition = IndicatorSetDefinition.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = tuple(error["loc"])
+        errors = exc.errors(include_url=False)
+        error = _most_telling(errors)
+        message, explained = _describe(error, errors)
         raise DefinitionError(
-            f"{locator.place(path, loc, data)}: {_describe(error)}" + _more(len(exc.errors()))
+            f"{locator.place(path, tuple(error['loc']), data)}: {message}"
+            + _more(len(errors) - explained)
         ) from None
-    problem = _cross_reference_problem(definition)
+    problem = _cross_reference_problem(definition, locator)
     if problem is not None:
         loc, message = problem
         raise DefinitionError(f"{locator.place(path, loc, data)}: {message}")
     return LoadedDefinition(path=path, definition=definition)
 
 
-def _describe(error: Any) -> str:
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_DATE_LIKE = re.compile(r"=\s*(\d{4}-\d{2}-\d{2})\b")
+
+
+def _toml_problem(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """`file:line: not valid TOML: reason`, with the offending line quoted."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    if position is None:
+        return f"{path}: not valid TOML: {message}"
+    line_number = int(position.group(1))
+    reason = _TOML_POSITION.sub("", message).strip()
+    lines = text.splitlines()
+    line = lines[line_number - 1].strip() if 0 < line_number <= len(lines) else ""
+    date_like = _DATE_LIKE.search(line)
+    if date_like is not None:
+        try:
+            date.fromisoformat(date_like.group(1))
+        except ValueError:
+            return f"{path}:{line_number}: '{date_like.group(1)}' is not a real date (YYYY-MM-DD)"
+    shown = line if len(line) <= 80 else line[:77] + "..."
+    return f"{path}:{line_number}: not valid TOML ({reason}, column {position.group(2)}): {shown}"
+
+
+def _most_telling(errors: list[Any]) -> Any:
+    """A misspelt field shows up as a missing field plus an unknown one; the unknown one is
+    what the editor typed, so report it first."""
+    ranked = {"extra_forbidden": 0, "missing": 2}
+    return min(errors, key=lambda error: ranked.get(error["type"], 1))
+
+
+def _describe(error: Any, errors: list[Any]) -> tuple[str, int]:
+    """The message for one error, and how many of `errors` it accounts for."""
     field = error["loc"][-1] if error["loc"] else "file"
-    message = str(error["msg"])
-    if error["type"] == "missing":
-        return f"'{field}' is missing"
-    if error["type"] == "extra_forbidden":
-        return f"'{field}' is not a field this file can have (misspelt?)"
-    if error["type"] == "string_pattern_mismatch" and "A-F" in message:
-        return f"'{field}' must be one Admiralty reliability grade, A to F"
-    if error["type"] == "string_pattern_mismatch":
-        return f"'{field}' must be a key: lower-case letters, digits and single hyphens"
-    message = message.removeprefix("Value error, ")
-    return f"'{field}': {message}"
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        missing = [
+            str(other["loc"][-1])
+            for other in errors
+            if other["type"] == "missing" and other["loc"][:-1] == error["loc"][:-1]
+        ]
+        close = difflib.get_close_matches(str(field), missing, n=1)
+        if close:
+            # The misspelling also made the real field "missing": one problem, not two.
+            return f"'{field}' is not a field this file can have; did you mean '{close[0]}'?", 2
+        return f"'{field}' is not a field this file can have (misspelt?)", 1
+    if kind == "missing":
+        message = f"'{field}' is missing"
+    elif kind.startswith(("date_", "datetime_")):
+        message = f"'{field}' must be a date written YYYY-MM-DD, not {given!r}"
+    elif kind == "string_pattern_mismatch" and field == "reliability":
+        message = f"'{field}' must be one Admiralty reliability grade, A to F, not {given!r}"
+    elif kind == "string_pattern_mismatch":
+        message = (
+            f"'{field}' must be a key of lower-case letters, digits and single hyphens, "
+            f"not {given!r}"
+        )
+    elif kind == "enum":
+        message = f"'{field}': {given!r} is not allowed; {error['msg'].lower()}"
+    else:
+        message = f"'{field}': " + str(error["msg"]).removeprefix("Value error, ")
+    return message, 1
 
 
-def _more(count: int) -> str:
-    return "" if count == 1 else f" (and {count - 1} more problems in the file)"
+def _more(unexplained: int) -> str:
+    if unexplained <= 0:
+        return ""
+    other = "problem" if unexplained == 1 else "problems"
+    return f" (and {unexplained} other {other} in the file)"
 
 
 def _duplicates(values: list[str]) -> set[str]:
@@ -79,7 +136,7 @@ def _duplicates(values: list[str]) -> set[str]:
 
 
 def _cross_reference_problem(
-    definition: IndicatorSetDefinition,
+    definition: IndicatorSetDefinition, locator: _Locator
 ) -> tuple[tuple[Any, ...], str] | None:
     """The first reference in the file that points nowhere, or a key used twice."""
     for section, keys, field in (
@@ -89,8 +146,10 @@ def _cross_reference_problem(
         ("observations", [o.ref for o in definition.observations], "ref"),
     ):
         for repeated in _duplicates(keys):
-            second = [i for i, key in enumerate(keys) if key == repeated][1]
-            return (section, second, field), f"duplicate {field} '{repeated}'"
+            first, second = [i for i, key in enumerate(keys) if key == repeated][:2]
+            first_line = locator.line((section, first, field))
+            where = f" (first used at line {first_line})" if first_line else ""
+            return (section, second, field), f"duplicate {field} '{repeated}'{where}"
 
     source_ids = {source.id for source in definition.sources}
     theme_keys = {theme.key for theme in definition.themes}
@@ -125,7 +184,7 @@ class _Locator:
         self.lines = lines
 
     def place(self, path: Path, loc: tuple[Any, ...], data: dict[str, Any]) -> str:
-        line = self._line(loc)
+        line = self.line(loc)
         where = f"{path}:{line}" if line else str(path)
         return f"{where}: {self._item(loc, data)}"
 
@@ -144,7 +203,7 @@ class _Locator:
             return f"in [{loc[0]}]"
         return "at the top level"
 
-    def _line(self, loc: tuple[Any, ...]) -> int | None:
+    def line(self, loc: tuple[Any, ...]) -> int | None:
         if not loc or not isinstance(loc[0], str):
             return None
         section = loc[0]

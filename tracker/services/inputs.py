@@ -62,8 +62,9 @@ def choice(value: str, enum: type[E], what: str) -> E:
     try:
         return enum(value.strip().lower())
     except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise InputError(f"{what} '{value}' is not one of: {allowed}") from None
+        names = [member.value for member in enum]
+        allowed = ", ".join(names[:-1]) + f" or {names[-1]}"
+        raise InputError(f"{what} must be {allowed}, not '{value}'") from None
 
 
 def reliability_grade(value: str | None) -> str | None:

@@ -137,12 +137,12 @@ def observe(
     keys: Annotated[
         list[str],
         typer.Argument(
-            metavar="KEY...",
+            metavar="KEY",
             help="Indicators it bears on; KEY:toward, KEY:away or KEY:none sets one bearing.",
             show_default=False,
         ),
     ],
-    text: Annotated[str | None, typer.Option("--text", help="What you observed.")] = None,
+    text: Annotated[str, typer.Option("--text", help="What you observed (required).")],
     on: Annotated[
         str | None, typer.Option("--date", help="When it happened (YYYY-MM-DD; default today).")
     ] = None,
@@ -167,7 +167,7 @@ def observe(
     invocation = _invocation(ctx)
     draft = ObservationDraft(
         bearings=[_key_and_bearing(key, bearing) for key in keys],
-        summary=text or "",
+        summary=text,
         event_date=on,
         quote=quote,
         note=note,
@@ -201,7 +201,7 @@ def mark(
     new_status: Annotated[
         str, typer.Argument(metavar="moved|unmoved", help="Its status.", show_default=False)
     ],
-    why: Annotated[str | None, typer.Option("--why", help="The reason (required).")] = None,
+    why: Annotated[str, typer.Option("--why", help="The reason (required).")],
     direction: Annotated[
         str | None, typer.Option("--direction", help="toward or away (required when moved).")
     ] = None,
@@ -223,7 +223,7 @@ def mark(
     draft = AssessmentDraft(
         indicator_key=key,
         status=new_status,
-        rationale=why or "",
+        rationale=why,
         direction=direction,
         confidence=confidence,
         evidence=list(evidence or []),
@@ -260,7 +260,7 @@ def seed(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[PATH...]",
+            metavar="PATH",
             help="Indicator-set files (default: the sets that ship with tracker).",
             show_default=False,
         ),
