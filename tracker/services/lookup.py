@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.services.inputs import InputError
 from tracker.storage.models import Indicator, IndicatorSet, Observation
@@ -64,7 +64,7 @@ def find_observation(session: Session, ref: str) -> Observation:
         )
     escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     matches = session.exec(
-        select(Observation).where(Observation.uuid.like(f"{escaped}%", escape="\\")).limit(2)  # type: ignore[attr-defined]
+        select(Observation).where(col(Observation.uuid).like(f"{escaped}%", escape="\\")).limit(2)
     ).all()
     if not matches:
         raise InputError(f"no observation with id '{ref}'")

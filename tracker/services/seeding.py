@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -60,7 +61,7 @@ class SeedReport:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "files"}
 
 
-def read_definitions(paths: list[Any]) -> list[LoadedDefinition]:
+def read_definitions(paths: list[Path]) -> list[LoadedDefinition]:
     """Read and check every file before anything is written; refuse the lot on one bad file."""
     loaded = [read_definition_file(path) for path in paths]
     first_file: dict[str, LoadedDefinition] = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.services import inputs
 from tracker.services.clock import Clock
@@ -77,9 +77,9 @@ def status_as_of(
             .over(
                 partition_by=Assessment.indicator_id,
                 order_by=(
-                    Assessment.effective_on.desc(),  # type: ignore[attr-defined]
-                    Assessment.recorded_at.desc(),  # type: ignore[attr-defined]
-                    Assessment.id.desc(),  # type: ignore[union-attr]
+                    col(Assessment.effective_on).desc(),
+                    col(Assessment.recorded_at).desc(),
+                    col(Assessment.id).desc(),
                 ),
             )
             .label("rank"),
@@ -96,7 +96,7 @@ def status_as_of(
         )
         .where(
             ObservationIndicator.event_date <= day,
-            ObservationIndicator.observation_id.not_in(retracted),  # type: ignore[attr-defined]
+            col(ObservationIndicator.observation_id).not_in(retracted),
         )
         .group_by(ObservationIndicator.indicator_id)
         .subquery()
@@ -118,12 +118,12 @@ def status_as_of(
             counts.c.observation_count,
             counts.c.last_observation_on,
         )
-        .join(Theme, Theme.id == Indicator.theme_id)  # type: ignore[arg-type]
-        .join(IndicatorSet, IndicatorSet.id == Indicator.set_id)  # type: ignore[arg-type]
+        .join(Theme, col(Theme.id) == Indicator.theme_id)
+        .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
         .outerjoin(ranked, (ranked.c.indicator_id == Indicator.id) & (ranked.c.rank == 1))
         .outerjoin(counts, counts.c.indicator_id == Indicator.id)
         # Retired indicators drop out from the day they were retired, not before.
-        .where(or_(Indicator.retired_at.is_(None), Indicator.retired_at >= cutoff))  # type: ignore[union-attr]
+        .where(or_(col(Indicator.retired_at).is_(None), col(Indicator.retired_at) >= cutoff))
         .order_by(IndicatorSet.slug, Theme.position, Indicator.position)
     )
     with db.reading() as session:
