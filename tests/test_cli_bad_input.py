@@ -226,7 +226,7 @@ def test_mark_refuses_evidence_dated_after_the_assessment(cli: Cli, cli_db: Path
 def test_status_refuses_malformed_as_of(cli: Cli, cli_db: Path, value: str) -> None:
     before = database_contents(cli_db)
     result = cli("status", "--as-of", value)
-    assert_refused(result, cli_db, before, f"--as-of '{value}' is not a date", "YYYY-MM-DD")
+    assert_refused(result, cli_db, before, f"the as-of date '{value}' is not a date", "YYYY-MM-DD")
 
 
 def test_status_refuses_future_as_of(cli: Cli, cli_db: Path) -> None:

@@ -49,7 +49,7 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
         if draft.effective_on is not None
         else today
     )
-    author = inputs.required_text(draft.author or inputs.default_author(), "the author")
+    author = inputs.author(draft.author)
 
     with db.writing() as session:
         indicator = find_indicator(session, draft.indicator_key, draft.set_slug)
@@ -85,7 +85,7 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
 
 
 def _checked_direction(status: Status, raw: str | None) -> Direction | None:
-    given = inputs.optional_text(raw)
+    given = inputs.optional_text(raw, "direction")
     if status is Status.MOVED:
         if given is None:
             raise inputs.InputError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -30,23 +31,42 @@ def default_author() -> str:
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
+# Control characters other than tab and newline: invisible, and PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def author(given: str | None) -> str:
+    """The author as given, or the default when none was given (an empty name is refused)."""
+    return required_text(default_author() if given is None else given, "the author")
+
+
 def required_text(value: str | None, what: str) -> str:
-    text = (value or "").strip()
-    if not text:
+    text = optional_text(value, what)
+    if text is None:
         raise InputError(f"{what} is empty; write something")
     return text
 
 
-def optional_text(value: str | None) -> str | None:
+def optional_text(value: str | None, what: str = "the text") -> str | None:
     text = (value or "").strip()
+    control = _CONTROL.search(text)
+    if control is not None:
+        raise InputError(
+            f"{what} contains an invisible control character "
+            f"(U+{ord(control.group()):04X} at character {control.start() + 1}); remove it"
+        )
     return text or None
 
 
 def parse_date(value: str, what: str) -> date:
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
+        pass
+    raise InputError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD")
 
 
 def not_in_future(day: date, today: date, what: str) -> date:
@@ -68,7 +88,7 @@ def choice(value: str, enum: type[E], what: str) -> E:
 
 
 def reliability_grade(value: str | None) -> str | None:
-    grade = optional_text(value)
+    grade = optional_text(value, "source reliability")
     if grade is None:
         return None
     if grade.upper() not in SOURCE_RELIABILITY:
@@ -82,10 +102,8 @@ def reliability_grade(value: str | None) -> str | None:
 def credibility_grade(value: str | int | None) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        grade = int(value)
-    except ValueError:
-        grade = 0
+    text = str(value).strip()
+    grade = int(text) if text.isascii() and text.isdigit() else 0
     if grade not in INFORMATION_CREDIBILITY:
         raise InputError(
             f"information credibility '{value}' is not an Admiralty grade: 1 (confirmed) "

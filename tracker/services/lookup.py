@@ -40,19 +40,22 @@ def find_indicator(
     if indicator_set is not None:
         query = query.where(Indicator.set_id == indicator_set.id)
     matches = session.exec(query.where(Indicator.key == key)).all()
+    if not allow_retired:
+        # A retired indicator keeps its history, but its key is free for a live one elsewhere.
+        live = [m for m in matches if m.retired_at is None]
+        if matches and not live:
+            raise InputError(
+                f"indicator '{key}' is retired (it is no longer in its definition file); "
+                "its history is kept, but nothing new can be recorded against it"
+            )
+        matches = live
     if not matches:
         known = list(session.exec(query.with_only_columns(Indicator.key)).all())
         raise InputError(f"no indicator with key '{key}'{_suggest(key, known)}")
     if len(matches) > 1:
         slugs = sorted(session.get_one(IndicatorSet, m.set_id).slug for m in matches)
         raise InputError(f"key '{key}' is in several sets ({', '.join(slugs)}); say which set")
-    indicator = matches[0]
-    if indicator.retired_at is not None and not allow_retired:
-        raise InputError(
-            f"indicator '{key}' is retired (it is no longer in its definition file); "
-            "its history is kept, but nothing new can be recorded against it"
-        )
-    return indicator
+    return matches[0]
 
 
 def find_observation(session: Session, ref: str) -> Observation:

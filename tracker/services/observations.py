@@ -50,9 +50,12 @@ def record_observation(db: Database, draft: ObservationDraft, clock: Clock) -> R
     )
     reliability = inputs.reliability_grade(draft.reliability)
     credibility = inputs.credibility_grade(draft.credibility)
-    author = inputs.required_text(draft.author or inputs.default_author(), "the author")
-    source_title = inputs.optional_text(draft.source_title)
-    source_url = inputs.optional_text(draft.source_url)
+    author = inputs.author(draft.author)
+    quote = inputs.optional_text(draft.quote, "the quote")
+    note = inputs.optional_text(draft.note, "the note")
+    source_title = inputs.optional_text(draft.source_title, "the source title")
+    source_publisher = inputs.optional_text(draft.source_publisher, "the publisher")
+    source_url = inputs.optional_text(draft.source_url, "the URL")
     bearings = _checked_bearings(draft.bearings)
 
     with db.writing() as session:
@@ -63,13 +66,13 @@ def record_observation(db: Database, draft: ObservationDraft, clock: Clock) -> R
             event_date=event_date,
             recorded_at=clock.now(),
             summary=summary,
-            quote=inputs.optional_text(draft.quote),
-            note=inputs.optional_text(draft.note),
+            quote=quote,
+            note=note,
             source_title=source_title,
-            source_publisher=inputs.optional_text(draft.source_publisher),
+            source_publisher=source_publisher,
             source_url=source_url,
             source_date=source_date,
-            unsourced=source_title is None and source_url is None,
+            unsourced=source_title is None and source_publisher is None and source_url is None,
             reliability=reliability,
             credibility=credibility,
             author=author,

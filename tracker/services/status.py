@@ -9,7 +9,7 @@ again gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -52,17 +52,16 @@ class StatusBoard:
     indicators: list[IndicatorStatus]
 
 
-def end_of_day(day: date) -> datetime:
-    """The first moment after `day`, in UTC: records made before it existed on that day."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-
-
 def status_as_of(
-    db: Database, clock: Clock, as_of: date | None = None, set_slug: str | None = None
+    db: Database, clock: Clock, as_of: date | str | None = None, set_slug: str | None = None
 ) -> StatusBoard:
+    """The board on `as_of` (a date, or YYYY-MM-DD as typed; today when not given)."""
     today = clock.today()
+    if isinstance(as_of, str):
+        as_of = inputs.parse_date(as_of, "the as-of date")
     day = inputs.not_in_future(as_of, today, "the as-of date") if as_of else today
-    cutoff = end_of_day(day)
+    # Records made before the analyst's next local midnight existed on that day.
+    cutoff = clock.start_of(day + timedelta(days=1))
 
     ranked = (
         select(

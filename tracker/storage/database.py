@@ -167,17 +167,26 @@ def _use_explicit_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def current_revision(database: Database) -> str | None:
-    with database.engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
-
 def upgrade_schema(database: Database) -> None:
-    """Create or upgrade the schema to SCHEMA_REVISION; refuse a database from a newer tracker."""
-    if current_revision(database) == SCHEMA_REVISION:
+    """Create or upgrade the schema to SCHEMA_REVISION.
+
+    Refuses a database from a newer tracker, and one that holds some other program's tables.
+    """
+    with database.engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        current = (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if "alembic_version" in tables
+            else None
+        )
+    if current == SCHEMA_REVISION:
         return
+    if current is None and tables:
+        listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise DatabaseError(
+            f"{database.describe()} already holds other data (tables: {listed}) and is not a "
+            "tracker database; choose a new file or an empty database. Nothing was changed."
+        )
     from tracker.storage.migrations.runner import upgrade_to_head
 
     upgrade_to_head(database._writer)

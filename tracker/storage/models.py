@@ -102,7 +102,8 @@ class Observation(SQLModel, table=True):
         CheckConstraint(_one_of("reliability", list(SOURCE_RELIABILITY)), name="reliability_grade"),
         CheckConstraint("credibility BETWEEN 1 AND 6", name="credibility_grade"),
         CheckConstraint(
-            "unsourced OR source_title IS NOT NULL OR source_url IS NOT NULL",
+            "unsourced OR source_title IS NOT NULL OR source_publisher IS NOT NULL"
+            " OR source_url IS NOT NULL",
             name="sourced_or_marked_unsourced",
         ),
     )

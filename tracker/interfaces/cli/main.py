@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.definitions.bundled import bundled_definition_files
 from tracker.errors import TrackerError
 from tracker.interfaces.cli import output, render
-from tracker.services import inputs
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
@@ -122,10 +121,9 @@ def status(
     """Where every indicator stands, by theme: today, or as of a past date."""
     invocation = _invocation(ctx)
     with reporting_errors():
-        day = inputs.parse_date(as_of, "--as-of") if as_of is not None else None
-        board = status_as_of(invocation.database(), invocation.clock, day, set_slug)
+        board = status_as_of(invocation.database(), invocation.clock, as_of, set_slug)
     if as_json:
-        output.stdout.print(render.status_json(board))
+        output.data(render.status_json(board))
     else:
         for part in render.status_tables(board):
             output.stdout.print(part)
@@ -181,8 +179,10 @@ def observe(
     )
     with reporting_errors():
         recorded = record_observation(invocation.database(), draft, invocation.clock)
-    output.stdout.print(recorded.id)
-    sourcing = " It is marked unsourced (no --source or --url)." if recorded.unsourced else ""
+    output.data(recorded.id)
+    sourcing = (
+        " It is marked unsourced (no --source, --publisher or --url)." if recorded.unsourced else ""
+    )
     output.say(
         f"Recorded observation of {recorded.event_date.isoformat()} on "
         f"{', '.join(recorded.indicator_keys)}.{sourcing}"
@@ -233,7 +233,7 @@ def mark(
     )
     with reporting_errors():
         recorded = assess_indicator(invocation.database(), draft, invocation.clock)
-    output.stdout.print(recorded.id)
+    output.data(recorded.id)
     direction_text = f" {recorded.direction}" if recorded.direction else ""
     output.say(
         f"Marked {recorded.indicator_key} {recorded.status}{direction_text} "

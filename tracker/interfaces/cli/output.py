@@ -15,6 +15,12 @@ stdout = Console(markup=False, emoji=False, highlight=False, soft_wrap=False)
 stderr = Console(file=sys.stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
+def data(text: str) -> None:
+    """Output for scripts (JSON, ids): written as is, never wrapped to the terminal's width."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def say(message: str) -> None:
     """A line for the person at the terminal, kept off stdout so scripts can read the result."""
     stderr.print(message)

@@ -58,7 +58,8 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("length(summary) > 0", name=op.f("ck_observation_summary_not_empty")),
         sa.CheckConstraint(
-            "unsourced OR source_title IS NOT NULL OR source_url IS NOT NULL",
+            "unsourced OR source_title IS NOT NULL OR source_publisher IS NOT NULL"
+            " OR source_url IS NOT NULL",
             name=op.f("ck_observation_sourced_or_marked_unsourced"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_observation")),
