@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.conftest import Cli, row_counts, run_tracker, tracker_env
+from tests.conftest import Cli, database_contents, row_counts, run_tracker, tracker_env
 
 FIRST_SIGNALS = {"miami-talks", "european-unity", "kyiv-firmness", "india-statement"}
 REQUIRED_FIELDS = {
@@ -124,12 +124,22 @@ def test_hostile_text_prints_literally(cli: Cli) -> None:
 
 
 def test_seed_twice_leaves_every_table_unchanged(cli: Cli, cli_db: Path) -> None:
-    counts = row_counts(cli_db)
+    counts, contents = row_counts(cli_db), database_contents(cli_db)
     for _ in range(2):
         result = cli("seed")
         assert result.returncode == 0, result.stderr
         assert "no changes" in result.stderr
     assert row_counts(cli_db) == counts
+    assert database_contents(cli_db) == contents
+
+
+def test_json_and_ids_are_not_wrapped_on_a_narrow_terminal(cli: Cli) -> None:
+    observed = cli("observe", "territory", "--text", "x", COLUMNS="12")
+    assert len(observed.stdout.strip()) == 36
+    result = cli("status", "--json", COLUMNS="20")
+    assert result.returncode == 0, result.stderr
+    titles = {row["key"]: row["title"] for row in json.loads(result.stdout)}
+    assert titles["miami-talks"] == "US–Ukraine follow-up talks in Miami"
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

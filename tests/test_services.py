@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,20 @@ def _status(db: Database, clock: FixedClock, key: str, day: date | None = None) 
 def _observe(db: Database, clock: FixedClock, *keys: str, **fields: object) -> str:
     draft = ObservationDraft(bearings=[(k, "none") for k in keys], summary="Seen.", author="ana")
     return record_observation(db, replace(draft, **fields), clock).id  # type: ignore[arg-type]
+
+
+def _retract(db: Database, observation_id: str, *, at: datetime) -> None:
+    """No retraction service yet (it comes with the terminal app): write the row directly."""
+    with db.writing() as session:
+        observation = session.exec(
+            select(Observation).where(Observation.uuid == observation_id)
+        ).one()
+        assert observation.id is not None
+        session.add(
+            Retraction(
+                observation_id=observation.id, reason="Misquoted.", author="ana", recorded_at=at
+            )
+        )
 
 
 def _mark(db: Database, clock: FixedClock, key: str, **fields: object) -> str:
@@ -130,6 +144,66 @@ class TestRecordingObservations:
         entry = indicator_history(seeded_db, "territory").observations[0]
         assert entry.unsourced and entry.source_title is None
 
+    def test_a_publisher_alone_is_a_source(self, seeded_db: Database, clock: FixedClock) -> None:
+        _observe(seeded_db, clock, "territory", source_publisher="TASS")
+        assert not indicator_history(seeded_db, "territory").observations[0].unsourced
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("summary", "Talks\x00 held", "control character"),
+            ("quote", "bell\x07", "control character"),
+            ("event_date", "20251207", "not a date"),
+            ("event_date", "2025-W50-1", "not a date"),
+            ("credibility", "２", "not an Admiralty grade"),
+            ("reliability", "AB", "not an Admiralty grade"),
+        ],
+    )
+    def test_malformed_fields_are_refused(
+        self,
+        seeded_db: Database,
+        db_path: Path,
+        clock: FixedClock,
+        field: str,
+        value: str,
+        message: str,
+    ) -> None:
+        before = database_contents(db_path)
+        with pytest.raises(InputError, match=message):
+            _observe(seeded_db, clock, "territory", **{field: value})
+        assert database_contents(db_path) == before
+
+    def test_a_retired_key_is_free_for_a_live_indicator_in_another_set(
+        self, seeded_db: Database, tmp_path: Path, clock: FixedClock
+    ) -> None:
+        text = BUNDLED_SET.read_text(encoding="utf-8")
+        other = tmp_path / "other.toml"
+        other.write_text(text.replace(f'slug = "{SET_SLUG}"', 'slug = "other-talks"', 1))
+        load_definitions(seeded_db, read_definitions([other]), clock)
+        with pytest.raises(InputError, match="several sets"):
+            _observe(seeded_db, clock, "territory")
+        _observe(seeded_db, clock, "territory", set_slug="other-talks")
+
+        loaded = read_definition_file(other)
+        definition = loaded.definition
+        without = definition.model_copy(
+            update={
+                "indicators": [i for i in definition.indicators if i.key != "territory"],
+                "observations": [
+                    o for o in definition.observations if "territory" not in o.bears_on
+                ],
+            }
+        )
+        load_definitions(seeded_db, [replace(loaded, definition=without)], clock)
+        recorded = record_observation(
+            seeded_db,
+            ObservationDraft(bearings=[("territory", "away")], summary="Seen.", author="ana"),
+            clock,
+        )
+        assert recorded.indicator_keys == ("territory",)
+        with pytest.raises(InputError, match="retired"):
+            _observe(seeded_db, clock, "territory", set_slug="other-talks")
+
     def test_long_and_hostile_text_is_stored_whole(
         self, seeded_db: Database, clock: FixedClock
     ) -> None:
@@ -172,21 +246,15 @@ class TestAssessing:
         self, seeded_db: Database, clock: FixedClock
     ) -> None:
         observation_id = _observe(seeded_db, clock, "territory")
-        with seeded_db.writing() as session:
-            observation = session.exec(
-                select(Observation).where(Observation.uuid == observation_id)
-            ).one()
-            assert observation.id is not None
-            session.add(
-                Retraction(
-                    observation_id=observation.id,
-                    reason="Misquoted.",
-                    author="ana",
-                    recorded_at=FIXED_NOW,
-                )
-            )
+        _retract(seeded_db, observation_id, at=FIXED_NOW)
         with pytest.raises(InputError, match="retracted"):
             _mark(seeded_db, clock, "territory", evidence=[observation_id])
+
+    def test_an_empty_author_is_refused_rather_than_replaced(
+        self, seeded_db: Database, clock: FixedClock
+    ) -> None:
+        with pytest.raises(InputError, match="author is empty"):
+            _mark(seeded_db, clock, "territory", author="")
 
 
 class TestStatusAsOf:
@@ -247,12 +315,62 @@ class TestStatusAsOf:
         assert _status(seeded_db, clock, "direct-talks").last_observation_on == date(2025, 12, 21)
         assert _status(seeded_db, clock, "direct-talks", date(2025, 12, 20)) == base
 
-    def test_asking_again_gives_the_same_answer(
+    def test_a_past_board_is_unchanged_by_later_work(
         self, seeded_db: Database, clock: FixedClock
     ) -> None:
-        assert status_as_of(seeded_db, clock, date(2025, 12, 10)) == status_as_of(
-            seeded_db, clock, date(2025, 12, 10)
+        past = status_as_of(seeded_db, clock, date(2025, 12, 20))
+        _observe(seeded_db, clock, "territory", event_date="2025-12-21")
+        _mark(
+            seeded_db,
+            clock,
+            "territory",
+            status="moved",
+            direction="away",
+            effective_on="2025-12-21",
         )
+        assert status_as_of(seeded_db, clock, date(2025, 12, 20)) == past
+        assert status_as_of(seeded_db, clock, date(2025, 12, 21)) != past
+
+    def test_a_retracted_observation_stops_counting_from_the_day_it_was_retracted(
+        self, seeded_db: Database, clock: FixedClock
+    ) -> None:
+        observation_id = _observe(seeded_db, clock, "direct-talks", event_date="2025-12-20")
+        counted = _status(seeded_db, clock, "direct-talks").observation_count
+        later = FixedClock(FIXED_NOW + timedelta(days=2))
+        _retract(seeded_db, observation_id, at=later.now())
+        assert _status(seeded_db, later, "direct-talks").observation_count == counted - 1
+        assert _status(seeded_db, later, "direct-talks", TODAY).observation_count == counted
+
+    def test_the_day_ends_at_the_analysts_local_midnight(self, seeded_db: Database) -> None:
+        # 12:00 UTC on 21 December is already 02:00 on the 22nd in Kiribati (UTC+14).
+        kiribati = FixedClock(
+            datetime(2025, 12, 21, 12, 0, tzinfo=UTC), timezone(timedelta(hours=14))
+        )
+        assert kiribati.today() == date(2025, 12, 22)
+        observation_id = _observe(seeded_db, kiribati, "direct-talks", event_date="2025-12-20")
+        _retract(seeded_db, observation_id, at=kiribati.now())
+        on_21st = _status(seeded_db, kiribati, "direct-talks", date(2025, 12, 21))
+        on_22nd = _status(seeded_db, kiribati, "direct-talks", date(2025, 12, 22))
+        assert on_21st.observation_count == on_22nd.observation_count + 1
+
+    def test_a_retired_indicator_is_on_boards_before_its_retirement(
+        self, seeded_db: Database, clock: FixedClock
+    ) -> None:
+        loaded = read_definition_file(BUNDLED_SET)
+        definition = loaded.definition
+        smaller = definition.model_copy(
+            update={
+                "indicators": [i for i in definition.indicators if i.key != "reconstruction"],
+                "observations": [
+                    o for o in definition.observations if "reconstruction" not in o.bears_on
+                ],
+            }
+        )
+        later = FixedClock(FIXED_NOW + timedelta(days=3))
+        load_definitions(seeded_db, [replace(loaded, definition=smaller)], later)
+        keys_on = lambda day: {i.key for i in status_as_of(seeded_db, later, day).indicators}  # noqa: E731
+        assert "reconstruction" in keys_on(TODAY)
+        assert "reconstruction" not in keys_on(later.today())
 
     def test_a_future_date_is_refused(self, seeded_db: Database, clock: FixedClock) -> None:
         with pytest.raises(InputError, match="in the future"):

@@ -24,12 +24,18 @@ def _modules(part: str) -> list[Path]:
 
 
 def _imports(path: Path) -> set[str]:
+    """Every module a file imports, relative imports resolved, `from tracker import x` as
+    `tracker.x`."""
+    package = ["tracker", *path.relative_to(PACKAGE).parent.parts]
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -47,7 +53,7 @@ def test_imports_point_one_way(layer: str) -> None:
             parts = name.split(".")
             if parts[0] != "tracker" or len(parts) < 2:
                 continue
-            target = parts[1]
+            target = parts[1].removesuffix(".py")
             assert target in ALLOWED[layer], (
                 f"{module.relative_to(PACKAGE)} ({layer}) imports tracker.{target}"
             )

@@ -109,6 +109,18 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> N
     assert notes.read_bytes() == before
 
 
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "other-app.sqlite3"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE contacts (name TEXT)")
+    connection.commit()
+    connection.close()
+    before = other.read_bytes()
+    with pytest.raises(TrackerError, match=r"contacts.*not a tracker database"):
+        open_database(str(other))
+    assert other.read_bytes() == before
+
+
 def test_a_missing_folder_is_refused_not_created(tmp_path: Path) -> None:
     target = tmp_path / "no-such-folder" / "desk.sqlite3"
     with pytest.raises(TrackerError, match="does not exist"):

@@ -20,7 +20,7 @@ from tracker.definitions.bundled import bundled_definition_files
 from tracker.definitions.reader import DefinitionError, LoadedDefinition, read_definition_file
 from tracker.definitions.schema import IndicatorDefinition, IndicatorSetDefinition
 from tracker.services.clock import Clock
-from tracker.storage.database import Database
+from tracker.storage.database import Database, open_database
 from tracker.storage.models import (
     Assessment,
     Indicator,
@@ -61,9 +61,10 @@ class SeedReport:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "files"}
 
 
-def read_definitions(paths: list[Path]) -> list[LoadedDefinition]:
-    """Read and check every file before anything is written; refuse the lot on one bad file."""
-    loaded = [read_definition_file(path) for path in paths]
+def read_definitions(paths: list[Path] | None = None) -> list[LoadedDefinition]:
+    """Read and check every file (the bundled sets when none are named) before anything is
+    written; refuse the lot on one bad file."""
+    loaded = [read_definition_file(path) for path in (paths or bundled_definition_files())]
     first_file: dict[str, LoadedDefinition] = {}
     for item in loaded:
         slug = item.definition.set.slug
@@ -84,12 +85,28 @@ def load_definitions(db: Database, loaded: list[LoadedDefinition], clock: Clock)
     return report
 
 
+def open_desk_database(
+    db_value: str | None, clock: Clock, *, seed_if_new: bool = True
+) -> tuple[Database, SeedReport | None]:
+    """Open (creating and migrating if needed) the database the user chose (`--db`, else
+    TRACKER_DB, else the default file). A database with no sets is loaded with the bundled ones
+    unless `seed_if_new` is off. Returns the database and what was loaded, if anything."""
+    database = open_database(db_value)
+    if not seed_if_new:
+        return database, None
+    try:
+        return database, seed_if_empty(database, clock)
+    except BaseException:
+        database.close()
+        raise
+
+
 def seed_if_empty(db: Database, clock: Clock) -> SeedReport | None:
     """Load the bundled sets into a database that holds none: a new database's first use."""
     with db.reading() as session:
         if session.exec(select(IndicatorSet.id).limit(1)).first() is not None:
             return None
-    loaded = read_definitions(bundled_definition_files())
+    loaded = read_definitions()
     report = SeedReport(files=[str(item.path) for item in loaded])
     with db.writing() as session:
         # Checked again under the write lock: another process may have seeded meanwhile.

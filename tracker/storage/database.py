@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from tracker.errors import TrackerError
+from tracker.errors import StorageFailure, TrackerError
 
 DATABASE_ENV = "TRACKER_DB"
 APP_NAME = "tracker"
@@ -86,14 +86,21 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise StorageFailure(_explain(exc, f"could not read {self.describe()}")) from exc
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            message = _explain(exc, f"could not write to {self.describe()}")
+            raise StorageFailure(f"{message}; nothing was recorded") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -113,9 +120,11 @@ def open_database(value: str | None = None) -> Database:
     database = Database(engine=engine, _writer=engine.execution_options(write=True))
     try:
         upgrade_schema(database)
+        if database.is_sqlite:
+            _use_write_ahead_log(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(_explain(exc, database.describe())) from exc
+        raise DatabaseError(_explain(exc, f"cannot open database {database.describe()}")) from exc
     except BaseException:
         engine.dispose()
         raise
@@ -151,11 +160,24 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
         # FULL: a write acknowledged to the user survives power loss, not just a crash.
         cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
+
+
+def _use_write_ahead_log(engine: Engine) -> None:
+    """Readers never block the writer, and the writer never blocks readers.
+
+    The mode is stored in the file, so it is set once, after the file is known to be ours: a
+    foreign or newer database is refused without a byte of it changed.
+    """
+    # Outside any transaction (SQLite refuses the change inside one), so not via connect().
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA journal_mode = WAL")
+    finally:
+        connection.close()
 
 
 def _use_explicit_begin(connection: Any) -> None:
@@ -192,9 +214,9 @@ def upgrade_schema(database: Database) -> None:
     upgrade_to_head(database._writer)
 
 
-def _explain(exc: SQLAlchemyError, where: str) -> str:
+def _explain(exc: SQLAlchemyError, what_failed: str) -> str:
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     reason = str(cause).strip() or type(cause).__name__
     if "file is not a database" in reason or "file is encrypted" in reason:
         reason = "the file is not a tracker database (not SQLite, or damaged)"
-    return f"cannot open database {where}: {reason}"
+    return f"{what_failed}: {reason}"

@@ -9,21 +9,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.definitions.bundled import bundled_definition_files
-from tracker.errors import TrackerError
+from tracker.errors import StorageFailure, TrackerError
 from tracker.interfaces.cli import output, render
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
-from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
+from tracker.services.seeding import load_definitions, open_desk_database, read_definitions
 from tracker.services.status import status_as_of
-from tracker.storage.database import Database, open_database
+
+if TYPE_CHECKING:
+    from tracker.storage.database import Database
 
 BAD_INPUT = 2
 DATABASE_FAILURE = 1
@@ -45,15 +45,15 @@ class Invocation:
     clock: Clock = field(default_factory=Clock)
     _database: Database | None = None
 
-    def database(self, *, seed_new: bool = True) -> Database:
+    def database(self, *, seed_if_new: bool = True) -> Database:
         if self._database is None:
-            self._database = open_database(self.db_value)
-            if seed_new:
-                report = seed_if_empty(self._database, self.clock)
-                if report is not None:
-                    output.say(
-                        "New database: " + render.seed_summary(report, self._database.describe())
-                    )
+            self._database, report = open_desk_database(
+                self.db_value, self.clock, seed_if_new=seed_if_new
+            )
+            if report is not None:
+                output.say(
+                    "New database: " + render.seed_summary(report, self._database.describe())
+                )
         return self._database
 
     def close(self) -> None:
@@ -66,13 +66,12 @@ def reporting_errors() -> Iterator[None]:
     """Bad input becomes one clear line and exit status 2, never a traceback."""
     try:
         yield
+    except StorageFailure as exc:
+        output.error(str(exc))
+        raise typer.Exit(DATABASE_FAILURE) from None
     except TrackerError as exc:
         output.error(str(exc))
         raise typer.Exit(BAD_INPUT) from None
-    except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        output.error(f"the database failed: {cause}. Nothing was recorded.")
-        raise typer.Exit(DATABASE_FAILURE) from None
 
 
 def _invocation(ctx: typer.Context) -> Invocation:
@@ -85,8 +84,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="TRACKER_DB",
-        help="SQLite file path or SQLAlchemy URL (default: tracker.sqlite3 in your data folder).",
+        help="SQLite file path or SQLAlchemy URL (default: $TRACKER_DB, else tracker.sqlite3 "
+        "in your data folder).",
         show_default=False,
     ),
 ]
@@ -269,11 +268,8 @@ def seed(
     """Load indicator-set definitions. Safe to repeat: it updates wording, never history."""
     invocation = _invocation(ctx)
     with reporting_errors():
-        if paths:
-            loaded = read_definitions(list(paths))
-        else:
-            loaded = read_definitions(bundled_definition_files())
-        database = invocation.database(seed_new=False)
+        loaded = read_definitions(list(paths or []))
+        database = invocation.database(seed_if_new=False)
         report = load_definitions(database, loaded, invocation.clock)
     output.say(render.seed_summary(report, database.describe()))
 
