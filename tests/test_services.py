@@ -91,6 +91,24 @@ class TestSeeding:
         for table in ("observation", "observation_indicator", "assessment", "assessment_evidence"):
             assert after[table] == before[table], table
 
+    def test_edited_baselines_and_seeded_observations_are_kept_and_reported(
+        self, seeded_db: Database, db_path: Path, tmp_path: Path, clock: FixedClock
+    ) -> None:
+        definition = read_definition_file(BUNDLED_SET).definition
+        rationale = definition.indicators[0].baseline.rationale
+        summary = definition.observations[0].summary
+        text = BUNDLED_SET.read_text(encoding="utf-8")
+        edited_text = text.replace(rationale, "Rewritten later.", 1).replace(summary, "New.", 1)
+        assert edited_text.count("Rewritten later.") == 1 and edited_text.count("New.") == 1
+        edited = tmp_path / BUNDLED_SET.name
+        edited.write_text(edited_text, encoding="utf-8")
+        before = database_contents(db_path)
+
+        report = load_definitions(seeded_db, read_definitions([edited]), clock)
+
+        assert (report.changes, report.edits_kept_out) == (0, 2)
+        assert database_contents(db_path) == before
+
     def test_dropped_indicator_is_retired_not_deleted_and_can_return(
         self, seeded_db: Database, tmp_path: Path, clock: FixedClock
     ) -> None:

@@ -52,13 +52,21 @@ class SeedReport:
     indicators_restored: int = 0
     baselines_added: int = 0
     observations_added: int = 0
+    # Baselines and seeded observations whose wording in the file no longer matches what was
+    # recorded. They are history, so the file's edits are not applied; the report says so.
+    edits_kept_out: int = field(default=0, metadata={"change": False})
+
+    def counts(self) -> dict[str, int]:
+        """The changes made, by kind."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "files" and f.metadata.get("change", True)
+        }
 
     @property
     def changes(self) -> int:
-        return sum(getattr(self, f.name) for f in fields(self) if f.name != "files")
-
-    def counts(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "files"}
+        return sum(self.counts().values())
 
 
 def read_definitions(paths: list[Path] | None = None) -> list[LoadedDefinition]:
@@ -224,6 +232,10 @@ def _load_indicators(
     return in_file
 
 
+def _differs(record: Any, values: dict[str, Any]) -> bool:
+    return any(getattr(record, name) != value for name, value in values.items())
+
+
 def _add_baselines(
     session: Session,
     definition: IndicatorSetDefinition,
@@ -233,22 +245,28 @@ def _add_baselines(
 ) -> None:
     for indicator_definition in definition.indicators:
         baseline = indicator_definition.baseline
+        values = {
+            "status": baseline.status.value,
+            "direction": baseline.direction.value if baseline.direction else None,
+            "confidence": baseline.confidence.value,
+            "rationale": baseline.rationale,
+            "effective_on": baseline.date,
+        }
         baseline_uuid = seeded_uuid(definition.set.slug, "baseline", indicator_definition.key)
-        if session.exec(select(Assessment.id).where(Assessment.uuid == baseline_uuid)).first():
-            continue  # Baselines are history: a changed file does not rewrite them.
-        indicator = indicators[indicator_definition.key]
-        assert indicator.id is not None
+        existing = session.exec(select(Assessment).where(Assessment.uuid == baseline_uuid)).first()
+        if existing is not None:
+            # Baselines are history: an edited file does not rewrite them, but says so.
+            report.edits_kept_out += _differs(existing, values)
+            continue
+        indicator_id = indicators[indicator_definition.key].id
+        assert indicator_id is not None
         session.add(
             Assessment(
                 uuid=baseline_uuid,
-                indicator_id=indicator.id,
-                status=baseline.status.value,
-                direction=baseline.direction.value if baseline.direction else None,
-                confidence=baseline.confidence.value,
-                rationale=baseline.rationale,
+                indicator_id=indicator_id,
                 author=SEED_AUTHOR,
-                effective_on=baseline.date,
                 recorded_at=now,
+                **values,
             )
         )
         report.baselines_added += 1
@@ -263,24 +281,28 @@ def _add_observations(
 ) -> None:
     sources = {source.id: source for source in definition.sources}
     for seeded in definition.observations:
-        observation_uuid = seeded_uuid(definition.set.slug, "observation", seeded.ref)
-        if session.exec(select(Observation.id).where(Observation.uuid == observation_uuid)).first():
-            continue
         source = sources[seeded.source]
+        values = {
+            "event_date": seeded.date,
+            "summary": seeded.summary,
+            "quote": seeded.quote,
+            "note": seeded.note,
+            "source_title": source.title,
+            "source_publisher": source.publisher,
+            "source_url": source.url,
+            "source_date": source.date,
+            "reliability": seeded.reliability,
+            "credibility": seeded.credibility,
+        }
+        observation_uuid = seeded_uuid(definition.set.slug, "observation", seeded.ref)
+        existing = session.exec(
+            select(Observation).where(Observation.uuid == observation_uuid)
+        ).first()
+        if existing is not None:
+            report.edits_kept_out += _differs(existing, values)
+            continue
         observation = Observation(
-            uuid=observation_uuid,
-            event_date=seeded.date,
-            recorded_at=now,
-            summary=seeded.summary,
-            quote=seeded.quote,
-            note=seeded.note,
-            source_title=source.title,
-            source_publisher=source.publisher,
-            source_url=source.url,
-            source_date=source.date,
-            reliability=seeded.reliability,
-            credibility=seeded.credibility,
-            author=SEED_AUTHOR,
+            uuid=observation_uuid, recorded_at=now, author=SEED_AUTHOR, **values
         )
         session.add(observation)
         session.flush()

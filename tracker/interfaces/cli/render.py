@@ -185,10 +185,15 @@ def source_line(observation: ObservationEntry) -> str:
 
 def seed_summary(report: SeedReport, where: str) -> str:
     files = ", ".join(report.files)
-    if report.changes == 0:
-        return f"Loaded {files} into {where}: no changes."
     changed = [_count(name, count) for name, count in report.counts().items() if count]
-    return f"Loaded {files} into {where}: " + ", ".join(changed) + "."
+    summary = f"Loaded {files} into {where}: " + (", ".join(changed) or "no changes") + "."
+    if report.edits_kept_out:
+        summary += (
+            f" {report.edits_kept_out} baseline or seeded observation(s) differ from the file"
+            " and were kept as first recorded: they are history. Record a new assessment or"
+            " observation instead."
+        )
+    return summary
 
 
 def _count(field_name: str, count: int) -> str:
