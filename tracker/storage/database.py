@@ -81,7 +81,7 @@ class Database:
     def describe(self) -> str:
         """Where the data is, for messages: the file path, or the URL without its password."""
         if self.is_sqlite:
-            return str(self.url.database)
+            return self.url.database or "an in-memory database"
         return self.url.render_as_string(hide_password=True)
 
     @contextmanager
