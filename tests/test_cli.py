@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.conftest import Cli, database_contents, row_counts, run_tracker, tracker_env
+from tests.conftest import Cli, run_tracker, tracker_env
 
 FIRST_SIGNALS = {"miami-talks", "european-unity", "kyiv-firmness", "india-statement"}
 REQUIRED_FIELDS = {
@@ -121,16 +121,6 @@ def test_hostile_text_prints_literally(cli: Cli) -> None:
     assert hostile in shown.stdout
     assert shown.stdout.count("Ж") == 10_000
     assert "\x1b" not in shown.stdout  # no styling escapes leak into a pipe
-
-
-def test_seed_twice_leaves_every_table_unchanged(cli: Cli, cli_db: Path) -> None:
-    counts, contents = row_counts(cli_db), database_contents(cli_db)
-    for _ in range(2):
-        result = cli("seed")
-        assert result.returncode == 0, result.stderr
-        assert "no changes" in result.stderr
-    assert row_counts(cli_db) == counts
-    assert database_contents(cli_db) == contents
 
 
 def test_json_and_ids_are_not_wrapped_on_a_narrow_terminal(cli: Cli) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import BUNDLED_SET, FIXED_NOW, SET_SLUG, database_contents, row_counts
-from tracker.definitions.reader import read_definition_file
+from tracker.definitions.reader import LoadedDefinition, read_definition_file
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import FixedClock
 from tracker.services.history import indicator_history
@@ -32,6 +32,18 @@ def _status(db: Database, clock: FixedClock, key: str, day: date | None = None) 
 def _observe(db: Database, clock: FixedClock, *keys: str, **fields: object) -> str:
     draft = ObservationDraft(bearings=[(k, "none") for k in keys], summary="Seen.", author="ana")
     return record_observation(db, replace(draft, **fields), clock).id  # type: ignore[arg-type]
+
+
+def _without(loaded: LoadedDefinition, key: str) -> LoadedDefinition:
+    """The same file with one indicator (and the seeded observations on it) taken out."""
+    definition = loaded.definition
+    smaller = definition.model_copy(
+        update={
+            "indicators": [i for i in definition.indicators if i.key != key],
+            "observations": [o for o in definition.observations if key not in o.bears_on],
+        }
+    )
+    return replace(loaded, definition=smaller)
 
 
 def _retract(db: Database, observation_id: str, *, at: datetime) -> None:
@@ -112,12 +124,8 @@ class TestSeeding:
     def test_dropped_indicator_is_retired_not_deleted_and_can_return(
         self, seeded_db: Database, tmp_path: Path, clock: FixedClock
     ) -> None:
-        definition = read_definition_file(BUNDLED_SET).definition
-        kept = [i for i in definition.indicators if i.key != "reconstruction"]
-        observations = [o for o in definition.observations if "reconstruction" not in o.bears_on]
-        smaller = definition.model_copy(update={"indicators": kept, "observations": observations})
         loaded = read_definition_file(BUNDLED_SET)
-        report = load_definitions(seeded_db, [replace(loaded, definition=smaller)], clock)
+        report = load_definitions(seeded_db, [_without(loaded, "reconstruction")], clock)
 
         assert report.indicators_retired == 1
         assert "reconstruction" not in {i.key for i in status_as_of(seeded_db, clock).indicators}
@@ -202,17 +210,7 @@ class TestRecordingObservations:
             _observe(seeded_db, clock, "territory")
         _observe(seeded_db, clock, "territory", set_slug="other-talks")
 
-        loaded = read_definition_file(other)
-        definition = loaded.definition
-        without = definition.model_copy(
-            update={
-                "indicators": [i for i in definition.indicators if i.key != "territory"],
-                "observations": [
-                    o for o in definition.observations if "territory" not in o.bears_on
-                ],
-            }
-        )
-        load_definitions(seeded_db, [replace(loaded, definition=without)], clock)
+        load_definitions(seeded_db, [_without(read_definition_file(other), "territory")], clock)
         recorded = record_observation(
             seeded_db,
             ObservationDraft(bearings=[("territory", "away")], summary="Seen.", author="ana"),
@@ -374,18 +372,9 @@ class TestStatusAsOf:
     def test_a_retired_indicator_is_on_boards_before_its_retirement(
         self, seeded_db: Database, clock: FixedClock
     ) -> None:
-        loaded = read_definition_file(BUNDLED_SET)
-        definition = loaded.definition
-        smaller = definition.model_copy(
-            update={
-                "indicators": [i for i in definition.indicators if i.key != "reconstruction"],
-                "observations": [
-                    o for o in definition.observations if "reconstruction" not in o.bears_on
-                ],
-            }
-        )
         later = FixedClock(FIXED_NOW + timedelta(days=3))
-        load_definitions(seeded_db, [replace(loaded, definition=smaller)], later)
+        loaded = read_definition_file(BUNDLED_SET)
+        load_definitions(seeded_db, [_without(loaded, "reconstruction")], later)
         keys_on = lambda day: {i.key for i in status_as_of(seeded_db, later, day).indicators}  # noqa: E731
         assert "reconstruction" in keys_on(TODAY)
         assert "reconstruction" not in keys_on(later.today())
