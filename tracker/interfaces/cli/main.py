@@ -63,7 +63,8 @@ class Invocation:
 
 @contextmanager
 def reporting_errors() -> Iterator[None]:
-    """Bad input becomes one clear line and exit status 2, never a traceback."""
+    """Bad input: one clear line and exit status 2. A failing database: exit status 1. Never a
+    traceback, and in both cases nothing of the command was recorded."""
     try:
         yield
     except StorageFailure as exc:
