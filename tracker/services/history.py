@@ -23,7 +23,7 @@ from tracker.storage.models import (
 
 
 @dataclass(frozen=True)
-class Citation:
+class CitedSource:
     source_title: str
     source_date: str | None
     source_file: str | None
@@ -82,7 +82,7 @@ class IndicatorHistory:
     toward_means: str
     away_means: str
     actors: tuple[str, ...]
-    citations: tuple[Citation, ...]
+    citations: tuple[CitedSource, ...]
     retired_at: datetime | None
     assessments: tuple[AssessmentEntry, ...]
     observations: tuple[ObservationEntry, ...]
@@ -111,13 +111,13 @@ def indicator_history(db: Database, key: str, set_slug: str | None = None) -> In
         )
 
 
-def _citations(indicator: Indicator, indicator_set: IndicatorSet) -> tuple[Citation, ...]:
+def _citations(indicator: Indicator, indicator_set: IndicatorSet) -> tuple[CitedSource, ...]:
     sources: dict[str, dict[str, Any]] = {s["id"]: s for s in indicator_set.sources}
     citations = []
     for cited in indicator.sources:
         source = sources.get(cited["source"], {})
         citations.append(
-            Citation(
+            CitedSource(
                 source_title=source.get("title", cited["source"]),
                 source_date=source.get("date"),
                 source_file=source.get("file"),
