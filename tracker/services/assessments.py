@@ -40,22 +40,30 @@ class AssessmentDraft:
 def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> RecordedAssessment:
     """Check the draft, then write the assessment and its evidence in one transaction."""
     today = clock.today()
-    status = inputs.choice(draft.status, Status, "status")
-    direction = _checked_direction(status, draft.direction)
-    confidence = inputs.choice(draft.confidence, Confidence, "confidence")
-    rationale = inputs.required_text(draft.rationale, "the reason (why)")
-    effective_on = (
-        inputs.not_in_future(inputs.parse_date(draft.effective_on, "date"), today, "the date")
-        if draft.effective_on is not None
-        else today
-    )
-    author = inputs.author(draft.author)
+    with inputs.checking("status"):
+        status = inputs.choice(draft.status, Status, "status")
+    with inputs.checking("direction"):
+        direction = _checked_direction(status, draft.direction)
+    with inputs.checking("confidence"):
+        confidence = inputs.choice(draft.confidence, Confidence, "confidence")
+    with inputs.checking("rationale"):
+        rationale = inputs.required_text(draft.rationale, "the reason (why)")
+    with inputs.checking("effective_on"):
+        effective_on = (
+            inputs.not_in_future(inputs.parse_date(draft.effective_on, "date"), today, "the date")
+            if draft.effective_on is not None
+            else today
+        )
+    with inputs.checking("author"):
+        author = inputs.author(draft.author)
 
     with db.writing() as session:
-        indicator = find_indicator(session, draft.indicator_key, draft.set_slug)
-        evidence = [
-            _checked_evidence(session, indicator, ref, effective_on) for ref in draft.evidence
-        ]
+        with inputs.checking("indicator_key"):
+            indicator = find_indicator(session, draft.indicator_key, draft.set_slug)
+        with inputs.checking("evidence"):
+            evidence = [
+                _checked_evidence(session, indicator, ref, effective_on) for ref in draft.evidence
+            ]
         assert indicator.id is not None
         assessment = Assessment(
             indicator_id=indicator.id,

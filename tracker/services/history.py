@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.services.lookup import find_indicator
+from tracker.services.status import PointInTime
 from tracker.storage.database import Database
 from tracker.storage.models import (
     Assessment,
@@ -55,7 +56,7 @@ class ObservationEntry:
     id: str
     event_date: date
     recorded_at: datetime
-    bearing: str
+    bearing: str | None  # on the indicator whose file lists it; None in the observation log
     summary: str
     quote: str | None
     note: str | None
@@ -88,7 +89,10 @@ class IndicatorHistory:
     observations: tuple[ObservationEntry, ...]
 
 
-def indicator_history(db: Database, key: str, set_slug: str | None = None) -> IndicatorHistory:
+def indicator_history(
+    db: Database, key: str, set_slug: str | None = None, as_of: PointInTime | None = None
+) -> IndicatorHistory:
+    """The whole file, or the file as it stood at `as_of` (the rules of `status_as_of`)."""
     with db.reading() as session:
         indicator = find_indicator(session, key, set_slug, allow_retired=True)
         indicator_set = session.get_one(IndicatorSet, indicator.set_id)
@@ -106,8 +110,8 @@ def indicator_history(db: Database, key: str, set_slug: str | None = None) -> In
             actors=tuple(indicator.actors),
             citations=_citations(indicator, indicator_set),
             retired_at=indicator.retired_at,
-            assessments=_assessments(session, indicator),
-            observations=_observations(session, indicator),
+            assessments=_assessments(session, indicator, as_of),
+            observations=_observations(session, indicator, as_of),
         )
 
 
@@ -127,11 +131,14 @@ def _citations(indicator: Indicator, indicator_set: IndicatorSet) -> tuple[Cited
     return tuple(citations)
 
 
-def _assessments(session: Session, indicator: Indicator) -> tuple[AssessmentEntry, ...]:
+def _assessments(
+    session: Session, indicator: Indicator, as_of: PointInTime | None
+) -> tuple[AssessmentEntry, ...]:
+    query = select(Assessment).where(Assessment.indicator_id == indicator.id)
+    if as_of is not None:
+        query = query.where(Assessment.effective_on <= as_of.day)
     assessments = session.exec(
-        select(Assessment)
-        .where(Assessment.indicator_id == indicator.id)
-        .order_by(
+        query.order_by(
             col(Assessment.effective_on).desc(),
             col(Assessment.recorded_at).desc(),
             col(Assessment.id).desc(),
@@ -163,40 +170,56 @@ def _assessments(session: Session, indicator: Indicator) -> tuple[AssessmentEntr
     )
 
 
-def _observations(session: Session, indicator: Indicator) -> tuple[ObservationEntry, ...]:
+def _observations(
+    session: Session, indicator: Indicator, as_of: PointInTime | None
+) -> tuple[ObservationEntry, ...]:
+    retracted_on = col(Retraction.observation_id) == Observation.id
+    query = select(Observation, ObservationIndicator.bearing, Retraction).join(
+        ObservationIndicator, col(ObservationIndicator.observation_id) == Observation.id
+    )
+    if as_of is None:
+        query = query.outerjoin(Retraction, retracted_on)
+    else:
+        # A retraction recorded after that day had not happened yet.
+        query = query.outerjoin(
+            Retraction, retracted_on & (col(Retraction.recorded_at) < as_of.cutoff)
+        ).where(ObservationIndicator.event_date <= as_of.day)
     rows = session.exec(
-        select(Observation, ObservationIndicator.bearing, Retraction)
-        .join(ObservationIndicator, col(ObservationIndicator.observation_id) == Observation.id)
-        .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
-        .where(ObservationIndicator.indicator_id == indicator.id)
-        .order_by(
+        query.where(ObservationIndicator.indicator_id == indicator.id).order_by(
             col(Observation.event_date).desc(),
             col(Observation.recorded_at).desc(),
             col(Observation.id).desc(),
         )
     ).all()
-    return tuple(
-        ObservationEntry(
-            id=o.uuid,
-            event_date=o.event_date,
-            recorded_at=o.recorded_at,
-            bearing=bearing,
-            summary=o.summary,
-            quote=o.quote,
-            note=o.note,
-            source_title=o.source_title,
-            source_publisher=o.source_publisher,
-            source_url=o.source_url,
-            source_date=o.source_date,
-            unsourced=o.unsourced,
-            reliability=o.reliability,
-            credibility=o.credibility,
-            author=o.author,
-            retraction=(
-                RetractionEntry(reason=r.reason, author=r.author, recorded_at=r.recorded_at)
-                if r is not None
-                else None
-            ),
-        )
-        for o, bearing, r in rows
+    return tuple(observation_entry(o, bearing, r) for o, bearing, r in rows)
+
+
+def observation_entry(
+    o: Observation, bearing: str | None, retraction: Retraction | None
+) -> ObservationEntry:
+    return ObservationEntry(
+        id=o.uuid,
+        event_date=o.event_date,
+        recorded_at=o.recorded_at,
+        bearing=bearing,
+        summary=o.summary,
+        quote=o.quote,
+        note=o.note,
+        source_title=o.source_title,
+        source_publisher=o.source_publisher,
+        source_url=o.source_url,
+        source_date=o.source_date,
+        unsourced=o.unsourced,
+        reliability=o.reliability,
+        credibility=o.credibility,
+        author=o.author,
+        retraction=(
+            RetractionEntry(
+                reason=retraction.reason,
+                author=retraction.author,
+                recorded_at=retraction.recorded_at,
+            )
+            if retraction is not None
+            else None
+        ),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -16,7 +18,26 @@ AUTHOR_ENV = "TRACKER_AUTHOR"
 
 
 class InputError(TrackerError):
-    """What the analyst gave cannot be recorded as it is. Nothing was written."""
+    """What the analyst gave cannot be recorded as it is. Nothing was written.
+
+    `field` names the part of the draft at fault (its attribute name), so a form can show the
+    message beside the right box; None when the problem is not one field's.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@contextmanager
+def checking(field: str) -> Iterator[None]:
+    """Attribute any InputError raised inside the block to `field` of the draft."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field is None:
+            exc.field = field
+        raise
 
 
 def default_author() -> str:

@@ -35,30 +35,42 @@ class ObservationDraft:
 def record_observation(db: Database, draft: ObservationDraft, clock: Clock) -> RecordedObservation:
     """Check the draft, then write the observation and its links in one transaction."""
     today = clock.today()
-    summary = inputs.required_text(draft.summary, "the observation's text")
-    event_date = (
-        inputs.not_in_future(inputs.parse_date(draft.event_date, "date"), today, "the date")
-        if draft.event_date is not None
-        else today
-    )
-    source_date = (
-        inputs.not_in_future(
-            inputs.parse_date(draft.source_date, "source date"), today, "the source date"
+    with inputs.checking("summary"):
+        summary = inputs.required_text(draft.summary, "the observation's text")
+    with inputs.checking("event_date"):
+        event_date = (
+            inputs.not_in_future(inputs.parse_date(draft.event_date, "date"), today, "the date")
+            if draft.event_date is not None
+            else today
         )
-        if draft.source_date
-        else None
-    )
-    reliability = inputs.reliability_grade(draft.reliability)
-    credibility = inputs.credibility_grade(draft.credibility)
-    author = inputs.author(draft.author)
-    quote = inputs.optional_text(draft.quote, "the quote")
-    note = inputs.optional_text(draft.note, "the note")
-    source_title = inputs.optional_text(draft.source_title, "the source title")
-    source_publisher = inputs.optional_text(draft.source_publisher, "the publisher")
-    source_url = inputs.optional_text(draft.source_url, "the URL")
-    bearings = _checked_bearings(draft.bearings)
+    with inputs.checking("source_date"):
+        source_date = (
+            inputs.not_in_future(
+                inputs.parse_date(draft.source_date, "source date"), today, "the source date"
+            )
+            if draft.source_date
+            else None
+        )
+    with inputs.checking("reliability"):
+        reliability = inputs.reliability_grade(draft.reliability)
+    with inputs.checking("credibility"):
+        credibility = inputs.credibility_grade(draft.credibility)
+    with inputs.checking("author"):
+        author = inputs.author(draft.author)
+    with inputs.checking("quote"):
+        quote = inputs.optional_text(draft.quote, "the quote")
+    with inputs.checking("note"):
+        note = inputs.optional_text(draft.note, "the note")
+    with inputs.checking("source_title"):
+        source_title = inputs.optional_text(draft.source_title, "the source title")
+    with inputs.checking("source_publisher"):
+        source_publisher = inputs.optional_text(draft.source_publisher, "the publisher")
+    with inputs.checking("source_url"):
+        source_url = inputs.optional_text(draft.source_url, "the URL")
+    with inputs.checking("bearings"):
+        bearings = _checked_bearings(draft.bearings)
 
-    with db.writing() as session:
+    with db.writing() as session, inputs.checking("bearings"):
         indicators = [
             (find_indicator(session, key, draft.set_slug), bearing) for key, bearing in bearings
         ]

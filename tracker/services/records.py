@@ -23,3 +23,10 @@ class RecordedAssessment:
     direction: str | None
     effective_on: date
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedRetraction:
+    id: str
+    observation_id: str
+    recorded_at: datetime

@@ -9,9 +9,9 @@ again gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import col, select
 
 from tracker.services import inputs
@@ -26,6 +26,28 @@ from tracker.storage.models import (
     Retraction,
     Theme,
 )
+
+# The board's "recent" window, and how long without an observation makes an indicator quiet.
+RECENT_DAYS = 7
+QUIET_DAYS = 14
+
+
+@dataclass(frozen=True)
+class PointInTime:
+    """A local day, and the UTC moment it ended: what had been recorded by then counts."""
+
+    day: date
+    cutoff: datetime
+
+
+def point_in_time(clock: Clock, as_of: date | str | None = None) -> PointInTime:
+    """The day asked for (YYYY-MM-DD as typed, or today when not given), never in the future."""
+    today = clock.today()
+    if isinstance(as_of, str):
+        as_of = inputs.parse_date(as_of, "the as-of date")
+    day = inputs.not_in_future(as_of, today, "the as-of date") if as_of else today
+    # Records made before the analyst's next local midnight existed on that day.
+    return PointInTime(day=day, cutoff=clock.start_of(day + timedelta(days=1)))
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,15 @@ class IndicatorStatus:
     rationale: str | None
     observation_count: int
     last_observation_on: date | None
+    recent_observation_count: int  # observed in the RECENT_DAYS ending on the board's date
+
+    def days_since_assessed(self, as_of: date) -> int | None:
+        return (as_of - self.assessed_on).days if self.assessed_on else None
+
+    def is_quiet(self, as_of: date) -> bool:
+        """Nothing observed in the last QUIET_DAYS (or ever)."""
+        last = self.last_observation_on
+        return last is None or (as_of - last).days >= QUIET_DAYS
 
 
 @dataclass(frozen=True)
@@ -56,12 +87,9 @@ def status_as_of(
     db: Database, clock: Clock, as_of: date | str | None = None, set_slug: str | None = None
 ) -> StatusBoard:
     """The board on `as_of` (a date, or YYYY-MM-DD as typed; today when not given)."""
-    today = clock.today()
-    if isinstance(as_of, str):
-        as_of = inputs.parse_date(as_of, "the as-of date")
-    day = inputs.not_in_future(as_of, today, "the as-of date") if as_of else today
-    # Records made before the analyst's next local midnight existed on that day.
-    cutoff = clock.start_of(day + timedelta(days=1))
+    moment = point_in_time(clock, as_of)
+    day, cutoff = moment.day, moment.cutoff
+    recent_from = day - timedelta(days=RECENT_DAYS - 1)
 
     ranked = (
         select(
@@ -92,6 +120,9 @@ def status_as_of(
             ObservationIndicator.indicator_id,
             func.count().label("observation_count"),
             func.max(ObservationIndicator.event_date).label("last_observation_on"),
+            func.sum(case((ObservationIndicator.event_date >= recent_from, 1), else_=0)).label(
+                "recent_observation_count"
+            ),
         )
         .where(
             ObservationIndicator.event_date <= day,
@@ -116,6 +147,7 @@ def status_as_of(
             ranked.c.rationale,
             counts.c.observation_count,
             counts.c.last_observation_on,
+            counts.c.recent_observation_count,
         )
         .join(Theme, col(Theme.id) == Indicator.theme_id)
         .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
@@ -148,6 +180,7 @@ def status_as_of(
                 rationale=row[11],
                 observation_count=row[12] or 0,
                 last_observation_on=row[13],
+                recent_observation_count=row[14] or 0,
             )
             for row in rows
         ],

@@ -5,6 +5,7 @@ Exit status: 0 done; 2 bad input (nothing written); 1 the database failed undern
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.retractions import retract_observation
 from tracker.services.seeding import load_definitions, open_desk_database, read_definitions
 from tracker.services.status import status_as_of
 
@@ -105,8 +107,23 @@ def main(ctx: typer.Context, db: DbOption = None) -> None:
     ctx.obj = invocation
     ctx.call_on_close(invocation.close)
     if ctx.invoked_subcommand is None:
-        # Until the terminal app exists, the bare command shows the board.
-        ctx.invoke(status, ctx=ctx)
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(open_app, ctx=ctx)
+        else:
+            # Piped or scripted: there is no one to press keys, so print the board instead.
+            ctx.invoke(status, ctx=ctx)
+
+
+@app.command("app")
+def open_app(ctx: typer.Context) -> None:
+    """Open the terminal app (what `tracker` alone does in a terminal)."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        database = invocation.database()
+    # Imported here: the other commands should not pay for loading Textual.
+    from tracker.interfaces.tui.app import make_app
+
+    make_app(database, invocation.clock).run()
 
 
 @app.command()
@@ -239,6 +256,25 @@ def mark(
         f"Marked {recorded.indicator_key} {recorded.status}{direction_text} "
         f"as of {recorded.effective_on.isoformat()}."
     )
+
+
+@app.command()
+def retract(
+    ctx: typer.Context,
+    observation: Annotated[
+        str, typer.Argument(help="The observation id (or its first 6+ characters).")
+    ],
+    why: Annotated[str, typer.Option("--why", help="The reason (required).")],
+    author: AuthorOption = None,
+) -> None:
+    """Retract an observation: it stays on the record, marked retracted, with your reason."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        recorded = retract_observation(
+            invocation.database(), observation, why, invocation.clock, author
+        )
+    output.data(recorded.id)
+    output.say(f"Retracted observation {recorded.observation_id}.")
 
 
 @app.command()

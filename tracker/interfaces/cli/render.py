@@ -13,22 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.interfaces.cli.output import plain
+from tracker.interfaces.wording import grading, iso, moment, source_line, status_label
 from tracker.services.history import IndicatorHistory, ObservationEntry
 from tracker.services.seeding import SeedReport
 from tracker.services.status import IndicatorStatus, StatusBoard
-from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
-
-# Status must read without colour: the word and an arrow carry it, colour only helps.
-_STATUS_STYLE = {"toward": "green", "away": "red", None: ""}
-
-
-def status_label(status: str | None, direction: str | None) -> Text:
-    if status is None:
-        return Text("not assessed", style="dim")
-    if status == "unmoved":
-        return Text("· unmoved")
-    arrow = "▲" if direction == "toward" else "▼"
-    return Text(f"{arrow} moved {direction}", style=_STATUS_STYLE.get(direction, ""))
 
 
 def status_json(board: StatusBoard) -> str:
@@ -42,10 +30,10 @@ def status_json(board: StatusBoard) -> str:
             "status": item.status,
             "direction": item.direction,
             "confidence": item.confidence,
-            "assessed_on": _iso(item.assessed_on),
+            "assessed_on": iso(item.assessed_on),
             "assessed_by": item.assessed_by,
             "observation_count": item.observation_count,
-            "last_observation_on": _iso(item.last_observation_on),
+            "last_observation_on": iso(item.last_observation_on),
             "as_of": board.as_of.isoformat(),
         }
         for item in board.indicators
@@ -84,9 +72,9 @@ def _theme_table(theme_title: str, items: list[IndicatorStatus]) -> Table:
             item.title,
             status_label(item.status, item.direction),
             plain(item.confidence),
-            plain(_iso(item.assessed_on)),
+            plain(iso(item.assessed_on)),
             str(item.observation_count),
-            plain(_iso(item.last_observation_on)),
+            plain(iso(item.last_observation_on)),
         )
     return table
 
@@ -120,7 +108,7 @@ def history_view(history: IndicatorHistory) -> Group:
         if assessment.evidence:
             parts.append(_indented("evidence: " + ", ".join(assessment.evidence), "dim"))
         parts.append(
-            _indented(f"id {assessment.id}, recorded {_moment(assessment.recorded_at)}", "dim")
+            _indented(f"id {assessment.id}, recorded {moment(assessment.recorded_at)}", "dim")
         )
 
     parts.append(Rule(Text(f"Observations ({len(history.observations)}), newest first")))
@@ -145,42 +133,19 @@ def _observation(observation: ObservationEntry) -> list[Any]:
         retraction = observation.retraction
         lines.append(
             _indented(
-                f"Retracted {_moment(retraction.recorded_at)} by {retraction.author}: "
+                f"Retracted {moment(retraction.recorded_at)} by {retraction.author}: "
                 f"{retraction.reason}",
                 "red",
             )
         )
     lines.append(
-        _indented(f"id {observation.id}, recorded {_moment(observation.recorded_at)}", "dim")
+        _indented(f"id {observation.id}, recorded {moment(observation.recorded_at)}", "dim")
     )
     return lines
 
 
 def _indented(text: str, style: str = "", *, by: int = 4) -> Padding:
     return Padding(Text(text, style=style), (0, 0, 0, by), expand=False)
-
-
-def grading(reliability: str | None, credibility: int | None) -> str:
-    if reliability is None and credibility is None:
-        return "ungraded"
-    code = f"{reliability or '?'}{credibility or '?'}"
-    words = [
-        SOURCE_RELIABILITY.get(reliability or "", "reliability not graded"),
-        INFORMATION_CREDIBILITY.get(credibility or 0, "credibility not graded"),
-    ]
-    return f"{code} ({'; '.join(words)})"
-
-
-def source_line(observation: ObservationEntry) -> str:
-    if observation.unsourced:
-        return "unsourced"
-    parts = [
-        observation.source_title,
-        observation.source_publisher,
-        _iso(observation.source_date),
-        observation.source_url,
-    ]
-    return ", ".join(part for part in parts if part)
 
 
 def seed_summary(report: SeedReport, where: str) -> str:
@@ -210,11 +175,3 @@ def _field(label: str, value: str) -> Table:
     grid.add_column(ratio=1)
     grid.add_row(label, Text(value))
     return grid
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _moment(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,181 @@
+"""The analyst's terminal app: one `TrackerApp` over one database, built by `make_app`.
+
+The app keeps only what is shared by every screen: the database, the clock, and the date the
+desk is looking at (`as_of`; None means today, and only today can be written to). Screens read
+through the services in worker threads, so the database never freezes the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tracker.errors import TrackerError
+from tracker.services.changes import record_version
+from tracker.services.clock import Clock
+from tracker.storage.database import Database
+
+# How often the app asks whether another process (the command line, a colleague) wrote.
+POLL_SECONDS = 2.0
+
+
+class TrackerApp(App[None]):
+    CSS_PATH = "tracker.tcss"
+    TITLE = "tracker"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("a", "as_of", "As of…", id="as_of"),
+        Binding("t", "today", "Today", id="today"),
+        Binding("l", "observation_log", "Log", id="observation_log"),
+        Binding("r", "reload", "Refresh", show=False, id="reload"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        poll_seconds: float | None = POLL_SECONDS,
+        as_of: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.clock = clock
+        self.as_of: date | None = as_of
+        self._poll_seconds = poll_seconds
+        self._known_version: tuple[object, ...] | None = None
+
+    # -- the date the desk is looking at ------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """Looking at the past: nothing can be written until the analyst returns to today."""
+        return self.as_of is not None
+
+    def viewing_day(self) -> date:
+        return self.as_of or self.clock.today()
+
+    def set_as_of(self, day: date | None) -> None:
+        self.as_of = None if day is None or day >= self.clock.today() else day
+        self.refresh_bindings()
+        self.reload_screens()
+        if self.as_of is None:
+            self.notify("Back to today: the board is live and can be written to.")
+        else:
+            self.notify(
+                f"Showing the record as of {self.as_of.isoformat()}, read-only. "
+                "Press t to return to today."
+            )
+
+    # -- actions shared by every screen ---------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tracker.interfaces.tui.screens.board import BoardScreen
+
+        self.push_screen(BoardScreen())
+        if self._poll_seconds:
+            self.set_interval(self._poll_seconds, self._look_for_changes)
+
+    def action_help(self) -> None:
+        from tracker.interfaces.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_as_of(self) -> None:
+        from tracker.interfaces.tui.screens.as_of import AsOfDialog
+
+        def chosen(day: date | bool | None) -> None:
+            if day is not False:
+                self.set_as_of(day if isinstance(day, date) else None)
+
+        self.push_screen(AsOfDialog(self.as_of, self.clock.today()), chosen)
+
+    def action_today(self) -> None:
+        if self.as_of is not None:
+            self.set_as_of(None)
+
+    def action_observation_log(self) -> None:
+        from tracker.interfaces.tui.screens.observation_log import ObservationLogScreen
+
+        if not isinstance(self.screen, ObservationLogScreen):
+            self.push_screen(ObservationLogScreen())
+
+    def action_reload(self) -> None:
+        self.reload_screens()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "today":
+            return self.as_of is not None
+        return True
+
+    def reload_screens(self) -> None:
+        """Re-read the record on the screen in front now; the others when they come back."""
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if reload is None:
+                continue
+            if screen is self.screen:
+                reload()
+            else:
+                screen.set_class(True, "-stale")
+
+    # -- changes written by another process -------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def _look_for_changes(self) -> None:
+        try:
+            version = record_version(self.db)
+        except TrackerError:
+            return  # a busy or vanished database is reported by the next real read
+        if self._known_version is not None and version != self._known_version:
+            self.call_from_thread(self._changed_elsewhere)
+        self._known_version = version
+
+    def _changed_elsewhere(self) -> None:
+        self.reload_screens()
+
+    def note_saved(self) -> None:
+        """Our own write: refresh, and don't mistake it for someone else's on the next poll."""
+        self._known_version = None
+        self.reload_screens()
+
+    # -- the command palette: every binding of the screen in front, and the app's own -----------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if not active.enabled:
+                continue
+            key = binding.key_display or binding.key
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} (key: {key})",
+                partial(active.node.run_action, binding.action),
+            )
+        yield from getattr(screen, "palette_commands", lambda: ())()
+
+
+def make_app(
+    db: Database,
+    clock: Clock | None = None,
+    *,
+    poll_seconds: float | None = POLL_SECONDS,
+    as_of: date | None = None,
+) -> TrackerApp:
+    """The app over an open database. Tests pass a temporary database and a fixed clock."""
+    return TrackerApp(db, clock or Clock(), poll_seconds=poll_seconds, as_of=as_of)

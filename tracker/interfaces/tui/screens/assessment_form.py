@@ -1,0 +1,165 @@
+"""Marking an indicator moved or unmoved, with the reason and the evidence for it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
+
+from tracker.interfaces.tui import texts
+from tracker.interfaces.tui.screens.form import FormScreen, field_error
+from tracker.interfaces.wording import grading_code, one_line
+from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.history import IndicatorHistory, indicator_history
+from tracker.services.inputs import default_author
+from tracker.services.records import RecordedAssessment
+from tracker.vocabulary import Confidence, Direction, Status
+
+
+class AssessmentFormScreen(FormScreen):
+    def __init__(self, key: str, set_slug: str | None) -> None:
+        super().__init__()
+        self.key = key
+        self.set_slug = set_slug
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with VerticalScroll(id="form"):
+            yield Static(id="current-assessment", classes="panel")
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label("Status")
+                    yield Select(
+                        [
+                            (Text("moved"), Status.MOVED.value),
+                            (Text("unmoved"), Status.UNMOVED.value),
+                        ],
+                        prompt="moved or unmoved…",
+                        id="status",
+                    )
+                    yield field_error("status")
+                with Vertical():
+                    yield Label("Direction (when moved)")
+                    yield Select(
+                        [
+                            (Text("▲ toward a settlement"), Direction.TOWARD.value),
+                            (Text("▼ away from one"), Direction.AWAY.value),
+                        ],
+                        prompt="toward or away…",
+                        id="direction",
+                    )
+                    yield field_error("direction")
+                with Vertical():
+                    yield Label("Confidence")
+                    yield Select(
+                        [(Text(c.value), c.value) for c in Confidence],
+                        value=Confidence.MEDIUM.value,
+                        allow_blank=False,
+                        id="confidence",
+                    )
+                    yield field_error("confidence")
+            yield Label("Why? (required)")
+            yield TextArea(id="rationale", soft_wrap=True, tab_behavior="focus")
+            yield field_error("rationale")
+            with Horizontal(classes="form-row"):
+                with Vertical():
+                    yield Label("Effective date")
+                    yield Input(value=self.tracker.clock.today().isoformat(), id="effective_on")
+                    yield field_error("effective_on")
+                with Vertical():
+                    yield Label("Author")
+                    yield Input(value=default_author(), id="author")
+                    yield field_error("author")
+            yield Label("Evidence (space to tick observations of this indicator)")
+            yield SelectionList[str](id="evidence")
+            yield field_error("evidence")
+            yield field_error("indicator_key")
+            yield field_error("form")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save (Ctrl+S)", variant="primary", id="save")
+                yield Button("Cancel (Esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Mark moved or unmoved"
+        app = self.tracker
+
+        def loaded() -> None:
+            history = indicator_history(app.db, self.key, self.set_slug)
+            self.app.call_from_thread(self.show_history, history)
+
+        self.run_worker(loaded, thread=True, group="read", exit_on_error=False)
+        self.query_one("#status", Select).focus()
+
+    def show_history(self, history: IndicatorHistory) -> None:
+        self.sub_title = f"{history.title} ({history.key})"
+        current = Text("Now: ", style="bold")
+        if history.assessments:
+            by_id = {o.id: o for o in history.observations}
+            current.append_text(texts.assessment(history.assessments[0], by_id))
+        else:
+            current.append("not assessed yet.")
+        self.query_one("#current-assessment", Static).update(current)
+        evidence = self.query_one("#evidence", SelectionList)
+        for entry in history.observations:
+            if entry.retraction is not None:
+                continue  # retracted evidence cannot be cited
+            label = Text(f"{entry.event_date.isoformat()} ")
+            label.append_text(texts.bearing(entry.bearing))
+            label.append(f" {grading_code(entry.reliability, entry.credibility)} ")
+            label.append(one_line(entry.summary, 160))
+            evidence.add_option((label, entry.id))
+        self.call_after_refresh(self.remember_initial_values)
+
+    @on(Select.Changed, "#status")
+    def status_changed(self, event: Select.Changed) -> None:
+        direction = self.query_one("#direction", Select)
+        direction.disabled = event.value == Status.UNMOVED.value
+        if direction.disabled:
+            direction.clear()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        status = self.query_one("#status", Select).value
+        direction = self.query_one("#direction", Select).value
+        draft = AssessmentDraft(
+            indicator_key=self.key,
+            status=status if isinstance(status, str) else "",
+            direction=direction if isinstance(direction, str) else None,
+            confidence=str(self.query_one("#confidence", Select).value),
+            rationale=self.query_one("#rationale", TextArea).text,
+            effective_on=self.query_one("#effective_on", Input).value,
+            author=self.query_one("#author", Input).value,
+            evidence=list(self.query_one("#evidence", SelectionList).selected),
+            set_slug=self.set_slug,
+        )
+        app = self.tracker
+        self.save_in_background(lambda: assess_indicator(app.db, draft, app.clock), self.saved)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def saved(self, recorded: RecordedAssessment) -> None:
+        app = self.tracker
+        self.dismiss(recorded)
+        direction = f" {recorded.direction}" if recorded.direction else ""
+        app.notify(
+            f"Saved: {recorded.indicator_key} {recorded.status}{direction} as of "
+            f"{recorded.effective_on.isoformat()}.",
+            title="Saved",
+            markup=False,
+        )
+        app.note_saved()

@@ -1,0 +1,116 @@
+"""What the two forms share: saving off the UI thread, messages beside the field at fault, and
+asking before a changed form is thrown away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Input, Select, SelectionList, Static, TextArea
+
+from tracker.errors import TrackerError
+from tracker.services.inputs import InputError
+
+if TYPE_CHECKING:
+    from tracker.interfaces.tui.app import TrackerApp
+
+
+def field_error(field: str) -> Static:
+    """The line under a field where its problem is shown; empty (and hidden) when all is well."""
+    return Static(id=f"error-{field}", classes="field-error")
+
+
+class FormScreen(Screen[Any]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="save"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._initial: object = None
+        self._saving = False
+
+    @property
+    def tracker(self) -> TrackerApp:
+        return cast("TrackerApp", self.app)
+
+    def values(self) -> object:
+        """Everything typed or chosen, to tell whether the form was changed."""
+        return [
+            widget.text
+            if isinstance(widget, TextArea)
+            else list(widget.selected)
+            if isinstance(widget, SelectionList)
+            else widget.value
+            for widget in self.query("Input, TextArea, Select, SelectionList")
+            if isinstance(widget, Input | TextArea | Select | SelectionList)
+        ]
+
+    def remember_initial_values(self) -> None:
+        self._initial = self.values()
+
+    def is_changed(self) -> bool:
+        return self._initial is not None and self.values() != self._initial
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save_in_background(self, write: Callable[[], Any], saved: Callable[[Any], None]) -> None:
+        """Run `write` (one service call, one transaction) in a thread. On bad input, show the
+        message beside its field; nothing was written. On success, `saved` runs on the UI thread
+        after the commit, so "Saved" is only ever said of what is in the database."""
+        if self._saving:
+            return
+        self._saving = True
+        self.clear_errors()
+
+        def work() -> None:
+            try:
+                result = write()
+            except TrackerError as exc:
+                self.app.call_from_thread(self.show_failure, exc)
+            else:
+                self.app.call_from_thread(saved, result)
+            finally:
+                self._saving = False
+
+        self.run_worker(work, thread=True, exclusive=True, group="save", exit_on_error=False)
+
+    def clear_errors(self) -> None:
+        for line in self.query(".field-error").results(Static):
+            line.update(Text(""))
+            line.remove_class("-shown")
+
+    def show_failure(self, exc: TrackerError) -> None:
+        field = exc.field if isinstance(exc, InputError) else None
+        matches = self.query(f"#error-{field}") if field else None
+        line = matches.first(Static) if matches else self.query_one("#error-form", Static)
+        line.update(Text(str(exc)))
+        line.add_class("-shown")
+        self.notify(str(exc), title="Not saved", severity="error", markup=False)
+        target = self.query(f"#{field}") if field else None
+        if target:
+            target.first().focus()
+
+    # -- leaving ------------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        if not self.is_changed():
+            self.dismiss(None)
+            return
+        from tracker.interfaces.tui.screens.confirm import ConfirmDialog
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard what you typed? Nothing has been saved.", "Discard", "Keep"),
+            answered,
+        )
+
+    def action_save(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,261 @@
+"""The observation log: everything logged, newest first, with search and filters.
+
+Rows come from the database a page at a time; the next page loads as the cursor nears the end.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from tracker.errors import TrackerError
+from tracker.interfaces.tui import texts
+from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
+from tracker.interfaces.wording import grading_code, one_line
+from tracker.services import inputs
+from tracker.services.observation_log import (
+    LoggedObservation,
+    ObservationPage,
+    ObservationQuery,
+    observation_authors,
+    search_observations,
+)
+from tracker.services.status import IndicatorStatus, status_as_of
+from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
+
+# Load the next page when the cursor comes this close to the last loaded row.
+LOOKAHEAD = 20
+SEARCH_DELAY = 0.25
+
+
+class ObservationLogScreen(RecordScreen):
+    AUTO_FOCUS = "#log"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("slash", "search", "Search", key_display="/", tooltip="Search the text"),
+        Binding("ctrl+r", "clear_filters", "Clear filters", id="clear_filters"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[LoggedObservation] = []
+        self.total = 0
+        self.query_error: str | None = None
+        self._search_timer: object = None
+        self.summary_width = 40
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        yield Input(placeholder='/ Search: words or "a phrase"', id="search")
+        with Horizontal(id="log-filters"):
+            yield Select([], prompt="Any indicator", id="filter-indicator")
+            yield Input(placeholder="From YYYY-MM-DD", id="filter-since")
+            yield Input(placeholder="To YYYY-MM-DD", id="filter-until")
+            yield Select([], prompt="Any author", id="filter-author")
+            yield Select(
+                [(Text(f"{g} {w}"), g) for g, w in SOURCE_RELIABILITY.items()],
+                prompt="Any reliability",
+                id="filter-reliability",
+            )
+            yield Select(
+                [(Text(f"{g} {w}"), str(g)) for g, w in INFORMATION_CREDIBILITY.items()],
+                prompt="Any credibility",
+                id="filter-credibility",
+            )
+        yield RowTable(id="log", cursor_type="row", zebra_stripes=True)
+        yield Static(id="log-status")
+        with VerticalScroll(id="log-detail-scroll"):
+            yield Static(id="log-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Observation log"
+        app = self.tracker
+
+        def facets() -> tuple[list[IndicatorStatus], list[str]]:
+            return status_as_of(app.db, app.clock).indicators, observation_authors(app.db)
+
+        self.read_in_background(facets, self.show_facets, group="facets")
+        super().on_mount()
+        self.query_one("#log", DataTable).focus()
+
+    def show_facets(self, found: tuple[list[IndicatorStatus], list[str]]) -> None:
+        indicators, authors = found
+        with self.prevent(Select.Changed):
+            self.query_one("#filter-indicator", Select).set_options(
+                (Text(f"{i.title} ({i.key})"), f"{i.set_slug}/{i.key}") for i in indicators
+            )
+            self.query_one("#filter-author", Select).set_options((Text(a), a) for a in authors)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def current_query(self) -> ObservationQuery | None:
+        """The search and filters as typed, or None (with the reason shown) if a date is bad."""
+
+        def chosen(widget_id: str) -> str | None:
+            value = self.query_one(f"#{widget_id}", Select).value
+            return value if isinstance(value, str) else None
+
+        def day(widget_id: str, what: str) -> date | None:
+            typed = self.query_one(f"#{widget_id}", Input).value.strip()
+            return inputs.parse_date(typed, what) if typed else None
+
+        set_slug, _, key = (chosen("filter-indicator") or "").partition("/")
+        credibility = chosen("filter-credibility")
+        as_of = self.tracker.as_of
+        try:
+            since = day("filter-since", "the 'from' date")
+            until = day("filter-until", "the 'to' date")
+        except TrackerError as exc:
+            self.query_error = str(exc)
+            return None
+        self.query_error = None
+        if as_of is not None:
+            until = min(until, as_of) if until else as_of
+        return ObservationQuery(
+            text=self.query_one("#search", Input).value,
+            indicator_key=key or None,
+            set_slug=set_slug or None,
+            since=since,
+            until=until,
+            author=chosen("filter-author"),
+            reliability=chosen("filter-reliability"),
+            credibility=int(credibility) if credibility else None,
+        )
+
+    def reload(self) -> None:
+        query = self.current_query()
+        if query is None:
+            self.show_status()
+            return
+        db = self.tracker.db
+        self.read_in_background(lambda: search_observations(db, query), self.show_first_page)
+
+    def show_first_page(self, page: ObservationPage) -> None:
+        self.entries = []
+        table = self.query_one("#log", DataTable)
+        table.clear(columns=True)
+        width = self.size.width
+        self.summary_width = max(20, width - 10 - 22 - 5 - 12 - 10 - 2 * 6 - 2)
+        table.add_column("Date", width=10)
+        table.add_column("Indicators", width=22)
+        table.add_column("Grade", width=5)
+        table.add_column("Author", width=12)
+        table.add_column("Summary", width=self.summary_width)
+        table.add_column("", width=10)
+        self.add_page(page)
+        self.show_detail()
+
+    def add_page(self, page: ObservationPage) -> None:
+        if page.offset != len(self.entries):
+            return  # a page for an older search
+        self.total = page.total
+        table = self.query_one("#log", DataTable)
+        for logged in page.entries:
+            entry = logged.entry
+            flag = Text("RETRACTED", style="bold red") if entry.retraction else Text("")
+            table.add_row(
+                Text(entry.event_date.isoformat()),
+                Text(one_line(", ".join(key for key, _ in logged.bearings), 22)),
+                Text(grading_code(entry.reliability, entry.credibility)),
+                Text(one_line(entry.author, 12)),
+                Text(one_line(entry.summary, self.summary_width)),
+                flag,
+                key=entry.id,
+            )
+        self.entries.extend(page.entries)
+        self.show_status()
+
+    def show_status(self) -> None:
+        status = self.query_one("#log-status", Static)
+        if self.query_error:
+            status.update(Text(self.query_error, style="bold red"))
+        elif not self.total:
+            status.update(Text("No observation matches."))
+        else:
+            status.update(
+                Text(f"{self.total} observation(s), newest first · {len(self.entries)} loaded")
+            )
+
+    def highlighted(self) -> LoggedObservation | None:
+        table = self.query_one("#log", DataTable)
+        if not self.entries or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#log")
+    def show_detail(self) -> None:
+        logged = self.highlighted()
+        detail = self.query_one("#log-detail", Static)
+        if logged is None:
+            detail.update(Text(""))
+            return
+        detail.update(texts.observation(logged.entry, logged.bearings))
+        table = self.query_one("#log", DataTable)
+        if len(self.entries) < self.total and table.cursor_row >= len(self.entries) - LOOKAHEAD:
+            self.load_more()
+
+    def load_more(self) -> None:
+        query = self.current_query()
+        if query is None:
+            return
+        db, offset = self.tracker.db, len(self.entries)
+        self.read_in_background(
+            lambda: search_observations(db, query, offset=offset), self.add_page, group="more"
+        )
+
+    # -- searching ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    @on(Input.Changed, "#filter-since")
+    @on(Input.Changed, "#filter-until")
+    def typed(self) -> None:
+        # Wait for a pause in typing, so each keystroke does not start a search.
+        if self._search_timer is not None:
+            self._search_timer.stop()  # type: ignore[attr-defined]
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.reload)
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()  # type: ignore[attr-defined]
+        self.reload()
+        self.query_one("#log", DataTable).focus()
+
+    @on(Select.Changed)
+    def chose_filter(self) -> None:
+        self.reload()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Input.Changed, Select.Changed):
+            for box in self.query(Input).results(Input):
+                box.value = ""
+            for choice in self.query(Select).results(Select):
+                choice.clear()
+        self.reload()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            return
+        self.dismiss()
+
+    @on(DataTable.RowSelected, "#log")
+    def open_indicator(self) -> None:
+        logged = self.highlighted()
+        if logged is None or not logged.bearings:
+            return
+        from tracker.interfaces.tui.screens.indicator import IndicatorScreen
+
+        self.app.push_screen(IndicatorScreen(logged.bearings[0][0], None))

@@ -1,0 +1,79 @@
+"""How the record reads to an analyst, shared by the command line and the terminal app.
+
+Everything returned is plain `rich.text.Text` or `str` built from the analyst's text as it is:
+nothing here is ever parsed as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.text import Text
+
+from tracker.services.history import ObservationEntry
+from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
+
+# Status must read without colour: the word and an arrow carry it, colour only helps.
+STATUS_STYLE = {"toward": "green", "away": "red", None: ""}
+
+
+def status_label(status: str | None, direction: str | None) -> Text:
+    if status is None:
+        return Text("not assessed", style="dim")
+    if status == "unmoved":
+        return Text("· unmoved")
+    arrow = "▲" if direction == "toward" else "▼"
+    return Text(f"{arrow} moved {direction}", style=STATUS_STYLE.get(direction, ""))
+
+
+def grading(reliability: str | None, credibility: int | None) -> str:
+    if reliability is None and credibility is None:
+        return "ungraded"
+    code = f"{reliability or '?'}{credibility or '?'}"
+    words = [
+        SOURCE_RELIABILITY.get(reliability or "", "reliability not graded"),
+        INFORMATION_CREDIBILITY.get(credibility or 0, "credibility not graded"),
+    ]
+    return f"{code} ({'; '.join(words)})"
+
+
+def grading_code(reliability: str | None, credibility: int | None) -> str:
+    """'B2', 'F?', or '—' when ungraded: for narrow columns."""
+    if reliability is None and credibility is None:
+        return "—"
+    return f"{reliability or '?'}{credibility or '?'}"
+
+
+def source_line(observation: ObservationEntry) -> str:
+    if observation.unsourced:
+        return "unsourced"
+    parts = [
+        observation.source_title,
+        observation.source_publisher,
+        iso(observation.source_date),
+        observation.source_url,
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def moment(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def one_line(text: str, width: int) -> str:
+    """The text on a single line of at most `width` cells' worth of characters, cut with '…'.
+
+    Line breaks become '⏎ ' so a pasted paragraph cannot break a table row."""
+    flat = " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip())
+    if width <= 1:
+        return flat[:width]
+    cell = Text(flat)
+    if cell.cell_len <= width:
+        return flat
+    cell.truncate(width - 1)
+    return cell.plain + "…"

@@ -1,0 +1,148 @@
+"""The observation log: everything logged, across indicators, newest first, searched and filtered.
+
+Text search matches every word (or "quoted phrase") anywhere in the summary, quote, note or
+source, ignoring case. Results come a page at a time, so the log never loads the whole record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlmodel import col, select
+
+from tracker.services.history import ObservationEntry, observation_entry
+from tracker.services.lookup import find_indicator
+from tracker.storage.database import Database
+from tracker.storage.models import (
+    Indicator,
+    Observation,
+    ObservationIndicator,
+    Retraction,
+)
+
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class ObservationQuery:
+    text: str = ""
+    indicator_key: str | None = None
+    set_slug: str | None = None
+    since: date | None = None
+    until: date | None = None
+    author: str | None = None
+    reliability: str | None = None
+    credibility: int | None = None
+
+
+@dataclass(frozen=True)
+class LoggedObservation:
+    entry: ObservationEntry
+    bearings: tuple[tuple[str, str], ...]  # (indicator key, bearing), in the set's order
+
+
+@dataclass(frozen=True)
+class ObservationPage:
+    total: int  # how many match, of which `entries` is the page asked for
+    offset: int
+    entries: tuple[LoggedObservation, ...]
+
+
+_TERM = re.compile(r'"([^"]+)"|(\S+)')
+
+
+def search_terms(text: str) -> list[str]:
+    """The words and "quoted phrases" of a search, lower-cased."""
+    terms = (phrase or word for phrase, word in _TERM.findall(text))
+    return [term.strip().lower() for term in terms if term.strip()]
+
+
+def search_observations(
+    db: Database, query: ObservationQuery, *, offset: int = 0, limit: int = PAGE_SIZE
+) -> ObservationPage:
+    with db.reading() as session:
+        conditions = _conditions(query)
+        if query.indicator_key:
+            indicator = find_indicator(
+                session, query.indicator_key, query.set_slug, allow_retired=True
+            )
+            conditions.append(
+                exists().where(
+                    ObservationIndicator.observation_id == Observation.id,
+                    ObservationIndicator.indicator_id == indicator.id,
+                )
+            )
+        total = session.exec(
+            select(func.count()).select_from(Observation).where(and_(True, *conditions))
+        ).one()
+        rows = session.exec(
+            select(Observation, Retraction)
+            .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
+            .where(and_(True, *conditions))
+            .order_by(
+                col(Observation.event_date).desc(),
+                col(Observation.recorded_at).desc(),
+                col(Observation.id).desc(),
+            )
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        bearings: dict[int, list[tuple[str, str]]] = {}
+        if rows:
+            links = session.exec(
+                select(
+                    ObservationIndicator.observation_id, Indicator.key, ObservationIndicator.bearing
+                )
+                .join(Indicator, col(Indicator.id) == ObservationIndicator.indicator_id)
+                .where(col(ObservationIndicator.observation_id).in_([o.id for o, _ in rows]))
+                .order_by(Indicator.set_id, Indicator.position)
+            ).all()
+            for observation_id, key, bearing in links:
+                bearings.setdefault(observation_id, []).append((key, bearing))
+    return ObservationPage(
+        total=total,
+        offset=offset,
+        entries=tuple(
+            LoggedObservation(
+                entry=observation_entry(o, None, r), bearings=tuple(bearings.get(o.id or 0, ()))
+            )
+            for o, r in rows
+        ),
+    )
+
+
+def _conditions(query: ObservationQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    searched = [
+        Observation.summary,
+        Observation.quote,
+        Observation.note,
+        Observation.source_title,
+        Observation.source_publisher,
+    ]
+    for term in search_terms(query.text):
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(*(func.lower(col(column)).like(pattern, escape="\\") for column in searched))
+        )
+    if query.since:
+        conditions.append(col(Observation.event_date) >= query.since)
+    if query.until:
+        conditions.append(col(Observation.event_date) <= query.until)
+    if query.author:
+        conditions.append(col(Observation.author) == query.author)
+    if query.reliability:
+        conditions.append(col(Observation.reliability) == query.reliability)
+    if query.credibility:
+        conditions.append(col(Observation.credibility) == query.credibility)
+    return conditions
+
+
+def observation_authors(db: Database) -> list[str]:
+    with db.reading() as session:
+        return list(
+            session.exec(select(Observation.author).distinct().order_by(Observation.author)).all()
+        )
