@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -20,7 +20,9 @@ from textual.screen import Screen
 from tracker.errors import TrackerError
 from tracker.services.changes import record_version
 from tracker.services.clock import Clock
-from tracker.storage.database import Database
+
+if TYPE_CHECKING:
+    from tracker.storage.database import Database
 
 # How often the app asks whether another process (the command line, a colleague) wrote.
 POLL_SECONDS = 2.0
@@ -114,9 +116,37 @@ class TrackerApp(App[None]):
         self.reload_screens()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from textual.screen import ModalScreen
+
+        from tracker.interfaces.tui.screens.form import FormScreen
+
+        if action in {"as_of", "today", "observation_log"} and isinstance(
+            self.screen, FormScreen | ModalScreen
+        ):
+            return False  # finish or cancel what is open first
         if action == "today":
             return self.as_of is not None
         return True
+
+    async def action_quit(self) -> None:
+        from tracker.interfaces.tui.screens.confirm import ConfirmDialog
+        from tracker.interfaces.tui.screens.form import FormScreen
+
+        unsaved = any(isinstance(s, FormScreen) and s.is_changed() for s in self.screen_stack)
+        if not unsaved:
+            self.exit()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Quit and discard what you typed? It has not been saved.", "Quit", "Stay"
+            ),
+            answered,
+        )
 
     def reload_screens(self) -> None:
         """Re-read the record on the screen in front now; the others when they come back."""

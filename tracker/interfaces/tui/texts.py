@@ -20,7 +20,7 @@ def heading(words: str) -> Text:
 
 
 def labelled(label: str, value: str, style: str = "") -> Text:
-    text = Text(f"{label}: ", style="bold")
+    text = Text().append(f"{label}: ", style="bold")
     text.append(value, style=style)
     return text
 
@@ -32,7 +32,7 @@ def bearing(value: str | None) -> Text:
 
 
 def definition(history: IndicatorHistory) -> Text:
-    text = Text(history.title, style="bold")
+    text = Text().append(history.title, style="bold")
     text.append(f"\n{history.key} · {history.theme_title} · {history.set_title}", style="dim")
     if history.retired_at is not None:
         text.append(f"\nRetired {moment(history.retired_at)}: no longer in its definition file.")
@@ -58,7 +58,7 @@ def definition(history: IndicatorHistory) -> Text:
 
 def timeline(history: IndicatorHistory) -> Text:
     by_id = {o.id: o for o in history.observations}
-    text = heading(f"Assessments ({len(history.assessments)}), newest first")
+    text = Text().append_text(heading(f"Assessments ({len(history.assessments)}), newest first"))
     if not history.assessments:
         text.append("\nNot assessed yet.")
     for entry in history.assessments:
@@ -68,7 +68,7 @@ def timeline(history: IndicatorHistory) -> Text:
 
 
 def assessment(entry: AssessmentEntry, observations: dict[str, ObservationEntry]) -> Text:
-    text = Text(f"{entry.effective_on.isoformat()}  ", style="bold")
+    text = Text().append(f"{entry.effective_on.isoformat()}  ", style="bold")
     text.append_text(status_label(entry.status, entry.direction))
     text.append(f"  · {entry.confidence} confidence · by {entry.author}", style="dim")
     text.append(f" · recorded {moment(entry.recorded_at)}", style="dim")
@@ -86,7 +86,7 @@ def assessment(entry: AssessmentEntry, observations: dict[str, ObservationEntry]
 
 
 def observation(entry: ObservationEntry, bearings: tuple[tuple[str, str], ...] = ()) -> Text:
-    text = Text(f"{entry.event_date.isoformat()}", style="bold")
+    text = Text().append(entry.event_date.isoformat(), style="bold")
     if entry.bearing is not None:
         text.append("  bearing ")
         text.append_text(bearing(entry.bearing))
@@ -94,6 +94,13 @@ def observation(entry: ObservationEntry, bearings: tuple[tuple[str, str], ...] =
     text.append(f"  by {entry.author}", style="dim")
     if entry.retraction is not None:
         text.append("  RETRACTED", style="bold red")
+    if entry.retraction is not None:
+        # First, before a long summary can push it out of sight.
+        retraction = entry.retraction
+        text.append(
+            f"\nRetracted {moment(retraction.recorded_at)} by {retraction.author}: ", style="red"
+        )
+        text.append(retraction.reason, style="red")
     if bearings:
         text.append("\nBears on: ", style="bold")
         for index, (key, value) in enumerate(bearings):
@@ -110,12 +117,5 @@ def observation(entry: ObservationEntry, bearings: tuple[tuple[str, str], ...] =
         text.append_text(labelled("Analyst's note", entry.note))
     text.append("\n\n")
     text.append_text(labelled("Source", source_line(entry)))
-    if entry.retraction is not None:
-        retraction = entry.retraction
-        text.append("\n")
-        text.append(
-            f"Retracted {moment(retraction.recorded_at)} by {retraction.author}: ", style="red"
-        )
-        text.append(retraction.reason, style="red")
     text.append(f"\nid {entry.id} · recorded {moment(entry.recorded_at)}", style="dim")
     return text

@@ -105,7 +105,7 @@ class AssessmentFormScreen(FormScreen):
 
     def show_history(self, history: IndicatorHistory) -> None:
         self.sub_title = f"{history.title} ({history.key})"
-        current = Text("Now: ", style="bold")
+        current = Text().append("Now: ", style="bold")
         if history.assessments:
             by_id = {o.id: o for o in history.observations}
             current.append_text(texts.assessment(history.assessments[0], by_id))

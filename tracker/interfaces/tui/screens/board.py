@@ -12,6 +12,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
+from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
@@ -72,9 +73,7 @@ class BoardScreen(RecordScreen):
             tooltip="Cycle the status filter",
             show=False,
         ),
-        Binding(
-            "s", "next_set", "Next set", tooltip="Next indicator set", show=False
-        ),
+        Binding("s", "next_set", "Next set", tooltip="Next indicator set", show=False),
     ]
 
     def __init__(self) -> None:
@@ -173,7 +172,7 @@ class BoardScreen(RecordScreen):
 
     def row(self, item: IndicatorStatus, day: object, title_width: int, wide: bool) -> list[object]:
         quiet = item.is_quiet(day)  # type: ignore[arg-type]
-        title = Text(QUIET_MARK if quiet else "  ", style="bold yellow" if quiet else "")
+        title = Text().append(QUIET_MARK if quiet else "  ", style="bold yellow" if quiet else "")
         title.append(one_line(item.title, title_width - 2))
         last = item.last_observation_on.isoformat() if item.last_observation_on else "never"
         since = item.days_since_assessed(day)  # type: ignore[arg-type]
@@ -226,7 +225,7 @@ class BoardScreen(RecordScreen):
         if item is None:
             detail.update(Text(""))
             return
-        text = Text(item.title, style="bold")
+        text = Text().append(item.title, style="bold")
         text.append(f"  {item.key}", style="dim")
         text.append("\n")
         if item.status is None:
@@ -316,9 +315,10 @@ class BoardScreen(RecordScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         for item in self.in_set():
+            # The palette reads titles as markup: escape what came from a definition file.
             yield SystemCommand(
-                f"Open: {item.title}",
-                f"{item.key} · {item.theme_title}",
+                escape(f"Open: {item.title}"),
+                escape(f"{item.key} · {item.theme_title}"),
                 partial(self.open_key, item.key, item.set_slug),
             )
 

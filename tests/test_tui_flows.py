@@ -1,0 +1,1108 @@
+"""The terminal app driven the way an analyst drives it: keys pressed, fields typed, then the
+database read back to see what was (and was not) written.
+
+Each test builds the app on its own seeded SQLite file and a fixed clock (today is 2025-12-22),
+runs it headless with Textual's pilot, and waits for the app's worker threads after every step
+that reads or writes the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, SelectionList, Static, TextArea
+
+from tests.conftest import FIXED_NOW, SET_SLUG, database_contents, row_counts, run_tracker, tracker_env
+from tracker.interfaces.tui.app import TrackerApp, make_app
+from tracker.interfaces.tui.screens.assessment_form import AssessmentFormScreen
+from tracker.interfaces.tui.screens.board import BoardScreen
+from tracker.interfaces.tui.screens.indicator import IndicatorScreen
+from tracker.interfaces.tui.screens.observation_form import BearingRow, ObservationFormScreen
+from tracker.interfaces.tui.screens.observation_log import ObservationLogScreen
+from tracker.services.clock import FixedClock
+from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.status import status_as_of
+from tracker.storage.database import Database, open_database
+
+AUTHOR = "tui-analyst"
+TODAY = FIXED_NOW.date()
+SIZE = (120, 40)
+
+Scenario = Callable[[Pilot[None]], Awaitable[None]]
+
+
+# -- running the app ----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _author(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forms fill the author from TRACKER_AUTHOR: make it known, whoever runs the tests."""
+    monkeypatch.setenv("TRACKER_AUTHOR", AUTHOR)
+
+
+@pytest.fixture
+def desk(seeded_db: Database, clock: FixedClock, db_path: Path) -> Desk:
+    return Desk(seeded_db, clock, db_path)
+
+
+class Desk:
+    """A seeded database file, the fixed clock, and a way to run the app over them."""
+
+    def __init__(self, db: Database, clock: FixedClock, path: Path) -> None:
+        self.db = db
+        self.clock = clock
+        self.path = path
+        self.app: TrackerApp | None = None
+
+    def run(self, scenario: Scenario, *, poll_seconds: float | None = None) -> TrackerApp:
+        app = make_app(self.db, self.clock, poll_seconds=poll_seconds)
+        self.app = app
+
+        async def main() -> None:
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                await scenario(pilot)
+
+        asyncio.run(main())
+        return app
+
+    def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
+        connection = sqlite3.connect(self.path)
+        try:
+            return connection.execute(query, params).fetchall()
+        finally:
+            connection.close()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let every read and write the last key started finish, and the screen catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text)
+    await settle(pilot)
+
+
+async def clear_input(pilot: Pilot[None]) -> None:
+    """Empty the focused Input as a user would: to the end, then delete everything left."""
+    await press(pilot, "end", "ctrl+u")
+
+
+def screen_name(pilot: Pilot[None]) -> str:
+    return type(pilot.app.screen).__name__
+
+
+def focused_id(pilot: Pilot[None]) -> str | None:
+    focused = pilot.app.focused
+    return focused.id if focused is not None else None
+
+
+def plain(content: object) -> str:
+    """What a Rich renderable (Text, Table) reads as on a wide terminal."""
+    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console.print(content)
+    return console.export_text()
+
+
+def static_text(pilot: Pilot[None], selector: str) -> str:
+    return plain(pilot.app.screen.query_one(selector, Static).content)
+
+
+def table_rows(pilot: Pilot[None], selector: str) -> list[str]:
+    table = pilot.app.screen.query_one(selector, DataTable)
+    return [str(row.key.value) for row in table.ordered_rows]
+
+
+def cell(pilot: Pilot[None], selector: str, row_key: str, column: int) -> str:
+    table = pilot.app.screen.query_one(selector, DataTable)
+    value = table.get_row(row_key)[column]
+    return value.plain if hasattr(value, "plain") else str(value)
+
+
+def board_indicators(pilot: Pilot[None]) -> list[str]:
+    return [key for key in table_rows(pilot, "#board") if not key.startswith("theme:")]
+
+
+def notifications(pilot: Pilot[None]) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in pilot.app._notifications]
+
+
+def error_line(pilot: Pilot[None], field: str) -> Static:
+    return pilot.app.screen.query_one(f"#error-{field}", Static)
+
+
+async def highlight(pilot: Pilot[None], key: str) -> None:
+    """Move the board's cursor down to the indicator `key`, as an analyst would with arrows."""
+    screen = pilot.app.screen
+    assert isinstance(screen, BoardScreen)
+    table = screen.query_one("#board", DataTable)
+    table.focus()
+    rows = table_rows(pilot, "#board")
+    await press(pilot, "home")
+    for _ in range(len(rows)):
+        if screen.highlighted_key() == key:
+            return
+        await press(pilot, "down")
+    raise AssertionError(f"{key} is not on the board: {rows}")
+
+
+async def choose(pilot: Pilot[None], target: Select[Any], value: str) -> None:
+    """Focus a Select, open its menu with Enter, arrow to `value` and press Enter, as a user
+    choosing with the keyboard does."""
+    from textual.widgets._select import SelectOverlay
+
+    target.focus()
+    await settle(pilot)
+    await press(pilot, "enter")
+    assert target.expanded, f"{target} did not open its menu"
+    overlay = target.query_one(SelectOverlay)
+    values = [option_value for _prompt, option_value in target._options]
+    assert value in values, f"{value!r} is not offered by {target}: {values}"
+    for _ in range(len(values)):
+        if overlay.highlighted is not None and values[overlay.highlighted] == value:
+            break
+        await press(pilot, "down")
+    await press(pilot, "enter")
+    assert target.value == value
+
+
+# -- reading the record back ----------------------------------------------------------------------
+
+
+def indicator_keys_by_theme(desk: Desk) -> list[tuple[str, str, str]]:
+    """(theme key, theme title, indicator key) in the set's order, straight from the tables."""
+    return [
+        (theme_key, theme_title, key)
+        for theme_key, theme_title, key in desk.sql(
+            "SELECT theme.key, theme.title, indicator.key FROM indicator "
+            "JOIN theme ON theme.id = indicator.theme_id "
+            "WHERE indicator.retired_at IS NULL ORDER BY theme.position, indicator.position"
+        )
+    ]
+
+
+def newest_observation(desk: Desk) -> dict[str, Any]:
+    connection = sqlite3.connect(desk.path)
+    connection.row_factory = sqlite3.Row
+    try:
+        row = connection.execute("SELECT * FROM observation ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(row)
+    finally:
+        connection.close()
+
+
+def links_of(desk: Desk, observation_id: int) -> dict[str, tuple[str, str]]:
+    return {
+        key: (bearing, event_date)
+        for key, bearing, event_date in desk.sql(
+            "SELECT indicator.key, observation_indicator.bearing, observation_indicator.event_date "
+            "FROM observation_indicator JOIN indicator ON indicator.id = "
+            "observation_indicator.indicator_id WHERE observation_id = ?",
+            observation_id,
+        )
+    }
+
+
+def observations_on(desk: Desk, key: str) -> list[tuple[int, str, str]]:
+    """(row id, uuid, summary) of the observations bearing on `key`, newest first."""
+    return desk.sql(
+        "SELECT observation.id, observation.uuid, observation.summary FROM observation "
+        "JOIN observation_indicator ON observation_indicator.observation_id = observation.id "
+        "JOIN indicator ON indicator.id = observation_indicator.indicator_id "
+        "WHERE indicator.key = ? ORDER BY observation.event_date DESC, observation.id DESC",
+        key,
+    )
+
+
+def changed_tables(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {table: after[table] - before[table] for table in after if after[table] != before[table]}
+
+
+# -- 1. open ---------------------------------------------------------------------------------------
+
+
+def test_board_lists_every_indicator_grouped_by_theme_and_enter_opens_it(desk: Desk) -> None:
+    expected = indicator_keys_by_theme(desk)
+    assert len(expected) == 22
+    expected_rows: list[str] = []
+    for theme_key, _title, key in expected:
+        if f"theme:{theme_key}" not in expected_rows:
+            expected_rows.append(f"theme:{theme_key}")
+        expected_rows.append(key)
+    titles = {theme_key: title for theme_key, title, _ in expected}
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert screen_name(pilot) == "BoardScreen"
+        assert table_rows(pilot, "#board") == expected_rows
+        for theme_key, title in titles.items():
+            assert cell(pilot, "#board", f"theme:{theme_key}", 1) == title
+        assert "of 22 moved" in static_text(pilot, "#board-summary")
+
+        # The cursor starts on the first indicator; one down is the second.
+        screen = pilot.app.screen
+        assert isinstance(screen, BoardScreen)
+        assert screen.highlighted_key() == expected[0][2]
+        await press(pilot, "down")
+        second = expected[1][2]
+        assert screen.highlighted_key() == second
+
+        await press(pilot, "enter")
+        opened = pilot.app.screen
+        assert isinstance(opened, IndicatorScreen)
+        assert opened.key == second
+        assert f"{second} ·" in static_text(pilot, "#definition")
+
+        await press(pilot, "escape")
+        assert pilot.app.screen is screen
+        assert len(board_indicators(pilot)) == 22
+        assert screen.highlighted_key() == second
+
+    before = database_contents(desk.path)
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+# -- 2. filter -------------------------------------------------------------------------------------
+
+
+def test_filter_narrows_board_by_title_key_or_theme(desk: Desk) -> None:
+    rows = desk.sql(
+        "SELECT indicator.key, indicator.title, theme.key, theme.title FROM indicator "
+        "JOIN theme ON theme.id = indicator.theme_id ORDER BY theme.position, indicator.position"
+    )
+
+    def matching(word: str) -> list[str]:
+        return [key for key, *texts in rows if word.casefold() in " ".join([key, *texts]).casefold()]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for words in ["europe", "kyiv-firmness", "Humanitarian", "miami talks"]:
+            await press(pilot, "slash")
+            assert focused_id(pilot) == "filter"
+            await type_text(pilot, words)
+            expected = [
+                key
+                for key in matching(words.split()[0])
+                if all(w.casefold() in " ".join(next(r for r in rows if r[0] == key)).casefold() for w in words.split())
+            ]
+            assert expected, words
+            assert board_indicators(pilot) == expected, words
+            assert f"showing {len(expected)} of 22" in static_text(pilot, "#board-summary")
+            # Escape empties the filter and gives the table back every indicator.
+            await press(pilot, "escape")
+            assert pilot.app.screen.query_one("#filter", Input).value == ""
+            assert focused_id(pilot) == "board"
+            assert len(board_indicators(pilot)) == 22
+
+        await press(pilot, "slash")
+        await type_text(pilot, "no such indicator anywhere")
+        assert board_indicators(pilot) == []
+        await press(pilot, "escape")
+
+    desk.run(scenario)
+
+
+def test_status_filter_cycles_to_moved_toward_only(desk: Desk, clock: FixedClock) -> None:
+    board = status_as_of(desk.db, clock).indicators
+    toward = [i.key for i in board if i.status == "moved" and i.direction == "toward"]
+    away = [i.key for i in board if i.status == "moved" and i.direction == "away"]
+    moved = [i.key for i in board if i.status == "moved"]
+    unmoved = [i.key for i in board if i.status == "unmoved"]
+    assert toward and away and unmoved  # the seeded set has each kind
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        status_filter = pilot.app.screen.query_one("#status-filter", Select)
+        for value, expected in [
+            ("toward", toward),
+            ("away", away),
+            ("moved", moved),
+            ("unmoved", unmoved),
+        ]:
+            await press(pilot, "f")
+            assert status_filter.value == value
+            assert board_indicators(pilot) == expected, value
+        # Text and status filters combine.
+        await press(pilot, "slash")
+        await type_text(pilot, "europe")
+        assert board_indicators(pilot) == [k for k in unmoved if "europe" in k]
+        await press(pilot, "escape")
+        # Round the cycle back to everything.
+        for _ in range(3):
+            await press(pilot, "f")
+        assert status_filter.value == "all"
+        assert len(board_indicators(pilot)) == 22
+
+    desk.run(scenario)
+
+
+# -- 3. log an observation ------------------------------------------------------------------------
+
+
+def test_log_observation_saves_every_field(desk: Desk) -> None:
+    before = row_counts(desk.path)
+    summary = "Negotiators floated a demilitarised [bold]zone[/bold] along the line of contact."
+    quote = "A buffer, not a border."
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "territory")
+        board = pilot.app.screen
+        await press(pilot, "o")
+        form = pilot.app.screen
+        assert isinstance(form, ObservationFormScreen)
+        assert focused_id(pilot) == "summary"
+        # The indicator highlighted on the board is already chosen.
+        first_row = form.query(BearingRow).first()
+        assert first_row.query_one(".bearing-indicator", Select).value == "territory"
+
+        await type_text(pilot, summary)
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "quote"
+        await type_text(pilot, quote)
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "event_date"
+        await clear_input(pilot)
+        await type_text(pilot, "2025-12-20")
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "author"
+        assert form.query_one("#author", Input).value == AUTHOR
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "source_title"
+        await type_text(pilot, "Talks enter a new phase")
+        await press(pilot, "tab")
+        await type_text(pilot, "Example Wire")
+        await press(pilot, "tab")
+        await type_text(pilot, "https://example.org/talks")
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "reliability"
+        await choose(pilot, form.query_one("#reliability", Select), "B")
+        await choose(pilot, form.query_one("#credibility", Select), "3")
+        await choose(pilot, first_row.query_one(".bearing-way", Select), "away")
+
+        # A second indicator, through the "+ Add indicator" button.
+        form.query_one("#add-bearing").focus()
+        await press(pilot, "enter")
+        rows = list(form.query(BearingRow))
+        assert len(rows) == 2
+        second = rows[1]
+        assert pilot.app.focused is second.query_one(".bearing-indicator", Select)
+        second.query_one(".bearing-indicator", Select).value = "phased-approach"
+        await settle(pilot)
+        await choose(pilot, second.query_one(".bearing-way", Select), "toward")
+
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is board
+        assert any("Saved observation" in n for n in notifications(pilot)), notifications(pilot)
+        assert isinstance(board, BoardScreen)
+        assert board.highlighted_key() == "territory"
+        assert cell(pilot, "#board", "territory", 3) == "2025-12-20"
+
+    desk.run(scenario)
+
+    assert changed_tables(before, row_counts(desk.path)) == {
+        "observation": 1,
+        "observation_indicator": 2,
+    }
+    saved = newest_observation(desk)
+    assert saved["summary"] == summary
+    assert saved["quote"] == quote
+    assert saved["event_date"] == "2025-12-20"
+    assert saved["source_title"] == "Talks enter a new phase"
+    assert saved["source_publisher"] == "Example Wire"
+    assert saved["source_url"] == "https://example.org/talks"
+    assert saved["source_date"] is None
+    assert saved["unsourced"] == 0
+    assert saved["reliability"] == "B"
+    assert saved["credibility"] == 3
+    assert saved["author"] == AUTHOR
+    assert saved["note"] is None
+    assert saved["recorded_at"].startswith("2025-12-22 09:30") or saved["recorded_at"].startswith(
+        "2025-12-22T09:30"
+    ), saved["recorded_at"]
+    assert links_of(desk, saved["id"]) == {
+        "territory": ("away", "2025-12-20"),
+        "phased-approach": ("toward", "2025-12-20"),
+    }
+
+
+def test_log_observation_from_indicator_screen_preselects_it_and_returns_there(
+    desk: Desk,
+) -> None:
+    before = row_counts(desk.path)
+    seen_before = len(observations_on(desk, "enforcement"))
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "enforcement")
+        await press(pilot, "enter")
+        indicator = pilot.app.screen
+        assert isinstance(indicator, IndicatorScreen)
+        await press(pilot, "o")
+        form = pilot.app.screen
+        assert isinstance(form, ObservationFormScreen)
+        rows = list(form.query(BearingRow))
+        assert [r.query_one(".bearing-indicator", Select).value for r in rows] == ["enforcement"]
+        await type_text(pilot, "No enforcement mechanism was mentioned at the briefing.")
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is indicator
+        assert any("Saved observation" in n for n in notifications(pilot))
+        assert indicator.history is not None
+        assert len(indicator.history.observations) == seen_before + 1
+        assert indicator.history.observations[0].summary.startswith("No enforcement")
+
+    desk.run(scenario)
+
+    assert changed_tables(before, row_counts(desk.path)) == {
+        "observation": 1,
+        "observation_indicator": 1,
+    }
+    saved = newest_observation(desk)
+    assert saved["summary"] == "No enforcement mechanism was mentioned at the briefing."
+    assert saved["event_date"] == TODAY.isoformat()
+    assert saved["unsourced"] == 1
+    assert saved["quote"] is None
+    assert saved["reliability"] is None and saved["credibility"] is None
+    assert saved["author"] == AUTHOR
+    assert links_of(desk, saved["id"]) == {"enforcement": ("none", TODAY.isoformat())}
+
+
+# -- 4. cancel -------------------------------------------------------------------------------------
+
+
+def test_cancel_leaves_unchanged_form_at_once_and_asks_before_discarding(desk: Desk) -> None:
+    before = database_contents(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "o")
+        assert screen_name(pilot) == "ObservationFormScreen"
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "BoardScreen"
+
+        await press(pilot, "o")
+        form = pilot.app.screen
+        await type_text(pilot, "half a thought")
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "ConfirmDialog"
+        await press(pilot, "n")
+        assert pilot.app.screen is form
+        assert form.query_one("#summary", TextArea).text == "half a thought"
+
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "ConfirmDialog"
+        await press(pilot, "y")
+        assert screen_name(pilot) == "BoardScreen"
+
+        # The assessment form asks the same way.
+        await press(pilot, "m")
+        assert screen_name(pilot) == "AssessmentFormScreen"
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "BoardScreen"
+        await press(pilot, "m")
+        pilot.app.screen.query_one("#rationale", TextArea).focus()
+        await type_text(pilot, "not sure yet")
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "ConfirmDialog"
+        await press(pilot, "y")
+        assert screen_name(pilot) == "BoardScreen"
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+# -- 5. validate -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("summary", "event_date", "field", "message"),
+    [
+        ("", None, "summary", "empty"),
+        ("   ", None, "summary", "empty"),
+        ("Talks resumed.", "2025-13-40", "event_date", "is not a date; write it as YYYY-MM-DD"),
+        ("Talks resumed.", "20 December", "event_date", "is not a date"),
+        ("Talks resumed.", "2025-12-23", "event_date", "is in the future"),
+    ],
+    ids=["empty-summary", "blank-summary", "impossible-date", "words-for-date", "future-date"],
+)
+def test_log_observation_refuses_bad_input_and_writes_nothing(
+    desk: Desk, summary: str, event_date: str | None, field: str, message: str
+) -> None:
+    before = database_contents(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "miami-talks")
+        await press(pilot, "o")
+        form = pilot.app.screen
+        assert isinstance(form, ObservationFormScreen)
+        await type_text(pilot, summary)
+        if event_date is not None:
+            form.query_one("#event_date", Input).focus()
+            await clear_input(pilot)
+            await type_text(pilot, event_date)
+        await press(pilot, "ctrl+s")
+
+        assert pilot.app.screen is form
+        line = error_line(pilot, field)
+        assert line.has_class("-shown")
+        assert line.display
+        assert message in plain(line.content)
+        assert focused_id(pilot) == field
+        others = [
+            w.id for w in form.query(".field-error").results(Static) if w.has_class("-shown")
+        ]
+        assert others == [f"error-{field}"]
+        # What was typed is still there to correct.
+        assert form.query_one("#summary", TextArea).text == summary
+        if event_date is not None:
+            assert form.query_one("#event_date", Input).value == event_date
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+def test_log_observation_without_an_indicator_is_refused(desk: Desk) -> None:
+    before = database_contents(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "o")
+        form = pilot.app.screen
+        await type_text(pilot, "Something with nowhere to go.")
+        form.query_one(".bearing-remove").focus()
+        await press(pilot, "enter")
+        assert list(form.query(BearingRow)) == []
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is form
+        assert error_line(pilot, "bearings").has_class("-shown")
+        assert "at least one indicator" in plain(error_line(pilot, "bearings").content)
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+def test_correcting_a_refused_date_then_saving_clears_the_error(desk: Desk) -> None:
+    before = row_counts(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "miami-talks")
+        await press(pilot, "o")
+        form = pilot.app.screen
+        await type_text(pilot, "Talks resumed.")
+        form.query_one("#event_date", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "2025-13-40")
+        await press(pilot, "ctrl+s")
+        assert error_line(pilot, "event_date").has_class("-shown")
+        assert focused_id(pilot) == "event_date"
+        await clear_input(pilot)
+        await type_text(pilot, "2025-12-21")
+        await press(pilot, "ctrl+s")
+        assert screen_name(pilot) == "BoardScreen"
+
+    desk.run(scenario)
+    assert changed_tables(before, row_counts(desk.path)) == {
+        "observation": 1,
+        "observation_indicator": 1,
+    }
+    assert newest_observation(desk)["event_date"] == "2025-12-21"
+
+
+# -- 6. mark ---------------------------------------------------------------------------------------
+
+
+def test_mark_moved_saves_assessment_with_evidence(desk: Desk) -> None:
+    before = row_counts(desk.path)
+    evidence = observations_on(desk, "enforcement")
+    assert len(evidence) == 1
+    evidence_id, evidence_uuid, _ = evidence[0]
+    indicator_id = desk.sql("SELECT id FROM indicator WHERE key = 'enforcement'")[0][0]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "enforcement")
+        board = pilot.app.screen
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, AssessmentFormScreen)
+        assert focused_id(pilot) == "status"
+        await choose(pilot, form.query_one("#status", Select), "moved")
+        await choose(pilot, form.query_one("#direction", Select), "toward")
+        await choose(pilot, form.query_one("#confidence", Select), "high")
+        await press(pilot, "tab")
+        assert focused_id(pilot) == "rationale"
+        await type_text(pilot, "Leaders committed to robust guarantees with monitoring.")
+        form.query_one("#evidence", SelectionList).focus()
+        await press(pilot, "space")
+        assert form.query_one("#evidence", SelectionList).selected == [evidence_uuid]
+        await press(pilot, "ctrl+s")
+
+        assert pilot.app.screen is board
+        assert any("Saved: enforcement moved toward" in n for n in notifications(pilot))
+        assert "moved toward" in cell(pilot, "#board", "enforcement", 0)
+
+    desk.run(scenario)
+
+    assert changed_tables(before, row_counts(desk.path)) == {
+        "assessment": 1,
+        "assessment_evidence": 1,
+    }
+    [row] = desk.sql(
+        "SELECT id, indicator_id, status, direction, confidence, rationale, author, effective_on,"
+        " recorded_at FROM assessment ORDER BY id DESC LIMIT 1"
+    )
+    assessment_id, *fields, recorded_at = row
+    assert fields == [
+        indicator_id,
+        "moved",
+        "toward",
+        "high",
+        "Leaders committed to robust guarantees with monitoring.",
+        AUTHOR,
+        TODAY.isoformat(),
+    ]
+    assert "2025-12-22" in recorded_at and "09:30" in recorded_at
+    assert desk.sql("SELECT assessment_id, observation_id FROM assessment_evidence") == [
+        (assessment_id, evidence_id)
+    ]
+
+
+def test_mark_unmoved_saves_without_direction(desk: Desk) -> None:
+    before = row_counts(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "security-guarantees")
+        await press(pilot, "enter")
+        indicator = pilot.app.screen
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, AssessmentFormScreen)
+        await choose(pilot, form.query_one("#status", Select), "unmoved")
+        assert form.query_one("#direction", Select).disabled
+        form.query_one("#rationale", TextArea).focus()
+        await type_text(pilot, "Guarantee talk stalled after Moscow's rejection.")
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is indicator
+        assert "unmoved" in static_text(pilot, "#timeline").split("\n\n")[1]
+
+    desk.run(scenario)
+    assert changed_tables(before, row_counts(desk.path)) == {"assessment": 1}
+    assert desk.sql(
+        "SELECT indicator.key, status, direction, confidence, rationale FROM assessment "
+        "JOIN indicator ON indicator.id = assessment.indicator_id ORDER BY assessment.id DESC "
+        "LIMIT 1"
+    ) == [
+        (
+            "security-guarantees",
+            "unmoved",
+            None,
+            "medium",
+            "Guarantee talk stalled after Moscow's rejection.",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "rationale", "field", "message"),
+    [
+        ("moved", "Something shifted.", "direction", "needs a direction"),
+        ("unmoved", "", "rationale", "empty"),
+        ("moved", "   ", "direction", "needs a direction"),
+        (None, "No status chosen.", "status", "status must be moved or unmoved"),
+    ],
+    ids=["moved-without-direction", "empty-reason", "blank-reason-and-no-direction", "no-status"],
+)
+def test_mark_refuses_bad_input_and_writes_nothing(
+    desk: Desk, status: str | None, rationale: str, field: str, message: str
+) -> None:
+    before = database_contents(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "enforcement")
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, AssessmentFormScreen)
+        if status is not None:
+            await choose(pilot, form.query_one("#status", Select), status)
+        form.query_one("#rationale", TextArea).focus()
+        await type_text(pilot, rationale)
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is form
+        line = error_line(pilot, field)
+        assert line.has_class("-shown")
+        assert line.display
+        assert message in plain(line.content)
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+# -- 7. retract ------------------------------------------------------------------------------------
+
+
+def test_retract_observation_records_reason_and_keeps_it(desk: Desk) -> None:
+    before = row_counts(desk.path)
+    [(observation_id, observation_uuid, _)] = observations_on(desk, "enforcement")
+    reason = "The statement was misattributed; it came from a think tank."
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "enforcement")
+        await press(pilot, "enter")
+        indicator = pilot.app.screen
+        assert isinstance(indicator, IndicatorScreen)
+        # On the File tab there is no observation chosen to retract.
+        await press(pilot, "x")
+        assert pilot.app.screen is indicator
+        await press(pilot, "2")
+        assert focused_id(pilot) == "indicator-observations"
+        await press(pilot, "x")
+        assert screen_name(pilot) == "RetractDialog"
+        assert focused_id(pilot) == "retract-reason"
+        await type_text(pilot, reason)
+        await press(pilot, "enter")
+        assert pilot.app.screen is indicator
+        assert cell(pilot, "#indicator-observations", observation_uuid, 4) == "RETRACTED"
+        assert "Retracted" in static_text(pilot, "#observation-detail")
+        assert reason in static_text(pilot, "#observation-detail").replace("\n", " ") or (
+            reason[:30] in static_text(pilot, "#observation-detail")
+        )
+        # Already retracted: x does nothing more.
+        await press(pilot, "x")
+        assert pilot.app.screen is indicator
+
+    desk.run(scenario)
+    assert changed_tables(before, row_counts(desk.path)) == {"retraction": 1}
+    assert desk.sql("SELECT observation_id, reason, author FROM retraction") == [
+        (observation_id, reason, AUTHOR)
+    ]
+    assert desk.sql("SELECT uuid FROM observation WHERE id = ?", observation_id) == [
+        (observation_uuid,)
+    ]
+
+
+def test_retract_with_empty_reason_shows_error_and_writes_nothing(desk: Desk) -> None:
+    before = database_contents(desk.path)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "enforcement")
+        await press(pilot, "enter")
+        await press(pilot, "2")
+        await press(pilot, "x")
+        dialog = pilot.app.screen
+        assert screen_name(pilot) == "RetractDialog"
+        await type_text(pilot, "   ")
+        await press(pilot, "enter")
+        assert pilot.app.screen is dialog
+        error = dialog.query_one("#retract-error", Static)
+        assert "empty" in plain(error.content)
+        # The analyst must be able to see it.
+        assert error.display, "the retract error line stays hidden (display: none)"
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "IndicatorScreen"
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+# -- 8. as-of --------------------------------------------------------------------------------------
+
+
+def test_as_of_shows_the_past_read_only_and_t_returns_to_today(
+    desk: Desk, clock: FixedClock
+) -> None:
+    from tracker.interfaces.wording import status_label
+
+    past = date(2025, 12, 10)
+    then = status_as_of(desk.db, clock, past).indicators
+    now = status_as_of(desk.db, clock).indicators
+    # The seeded record differs between the two dates, so the test can tell them apart.
+    assert [(i.key, i.status) for i in then] != [(i.key, i.status) for i in now]
+    before = database_contents(desk.path)
+
+    def expected_cells(items: list[Any]) -> dict[str, tuple[str, str]]:
+        return {
+            i.key: (
+                status_label(i.status, i.direction).plain,
+                i.last_observation_on.isoformat() if i.last_observation_on else "never",
+            )
+            for i in items
+        }
+
+    def shown_cells(pilot: Pilot[None]) -> dict[str, tuple[str, str]]:
+        return {
+            key: (cell(pilot, "#board", key, 0), cell(pilot, "#board", key, 3))
+            for key in board_indicators(pilot)
+        }
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        board = pilot.app.screen
+        await press(pilot, "a")
+        assert screen_name(pilot) == "AsOfDialog"
+        await type_text(pilot, past.isoformat())
+        await press(pilot, "enter")
+        assert pilot.app.screen is board
+        assert pilot.app.as_of == past
+        assert shown_cells(pilot) == expected_cells(then)
+        assert board.has_class("-read-only")
+        assert "READ-ONLY" in board.sub_title
+
+        await highlight(pilot, "enforcement")
+        for key in ("o", "m"):
+            await press(pilot, key)
+            assert pilot.app.screen is board, f"{key} opened {screen_name(pilot)} in the past"
+
+        # The indicator screen is read-only too.
+        await press(pilot, "enter")
+        indicator = pilot.app.screen
+        assert isinstance(indicator, IndicatorScreen)
+        assert indicator.has_class("-read-only")
+        await press(pilot, "2")
+        for key in ("o", "m", "x"):
+            await press(pilot, key)
+            assert pilot.app.screen is indicator, f"{key} opened {screen_name(pilot)} in the past"
+        await press(pilot, "escape")
+        assert pilot.app.screen is board
+
+        await press(pilot, "t")
+        assert pilot.app.as_of is None
+        assert not board.has_class("-read-only")
+        assert shown_cells(pilot) == expected_cells(now)
+        await press(pilot, "o")
+        assert screen_name(pilot) == "ObservationFormScreen"
+        await press(pilot, "escape")
+
+    desk.run(scenario)
+    assert database_contents(desk.path) == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2025-02-30", "is not a date"),
+        ("10/12/2025", "is not a date"),
+        ("2025-12-23", "is in the future"),
+    ],
+    ids=["impossible", "wrong-format", "future"],
+)
+def test_as_of_refuses_bad_or_future_date_in_the_dialog(desk: Desk, typed: str, message: str) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "a")
+        dialog = pilot.app.screen
+        assert screen_name(pilot) == "AsOfDialog"
+        await type_text(pilot, typed)
+        await press(pilot, "enter")
+        assert pilot.app.screen is dialog
+        assert pilot.app.as_of is None
+        error = dialog.query_one("#as-of-error", Static)
+        assert message in plain(error.content)
+        assert error.display, "the as-of error line stays hidden (display: none)"
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "BoardScreen"
+        assert pilot.app.as_of is None
+
+    desk.run(scenario)
+
+
+# -- 9. search -------------------------------------------------------------------------------------
+
+
+def test_observation_log_search_and_filters(desk: Desk) -> None:
+    everything = desk.sql("SELECT uuid FROM observation")
+    with_word = desk.sql(
+        "SELECT uuid FROM observation WHERE lower(summary) LIKE '%macron%' OR "
+        "lower(coalesce(quote, '')) LIKE '%macron%' OR lower(coalesce(note, '')) LIKE "
+        "'%macron%' OR lower(coalesce(source_title, '')) LIKE '%macron%' OR "
+        "lower(coalesce(source_publisher, '')) LIKE '%macron%'"
+    )
+    assert len(with_word) == 1
+    civilian = [uuid for _, uuid, _ in observations_on(desk, "civilian-toll")]
+    since = desk.sql("SELECT uuid FROM observation WHERE event_date >= '2025-12-15'")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "l")
+        log = pilot.app.screen
+        assert isinstance(log, ObservationLogScreen)
+        assert len(table_rows(pilot, "#log")) == len(everything)
+        assert f"{len(everything)} observation(s)" in static_text(pilot, "#log-status")
+
+        await press(pilot, "slash")
+        assert focused_id(pilot) == "search"
+        await type_text(pilot, "MACRON")
+        await press(pilot, "enter")
+        assert table_rows(pilot, "#log") == [with_word[0][0]]
+        assert "1 observation(s)" in static_text(pilot, "#log-status")
+
+        await press(pilot, "slash")
+        await clear_input(pilot)
+        await type_text(pilot, "no-such-word-anywhere")
+        await press(pilot, "enter")
+        assert table_rows(pilot, "#log") == []
+        assert "No observation matches" in static_text(pilot, "#log-status")
+
+        await press(pilot, "ctrl+r")
+        assert len(table_rows(pilot, "#log")) == len(everything)
+
+        # Filter by indicator, as a user choosing from the menu.
+        log.query_one("#filter-indicator", Select).value = f"{SET_SLUG}/civilian-toll"
+        await settle(pilot)
+        assert table_rows(pilot, "#log") == civilian
+
+        await press(pilot, "ctrl+r")
+        since_box = log.query_one("#filter-since", Input)
+        since_box.focus()
+        await type_text(pilot, "2025-12-15")
+        await press(pilot, "enter")
+        assert sorted(table_rows(pilot, "#log")) == sorted(u for (u,) in since)
+
+        since_box.focus()
+        await clear_input(pilot)
+        await type_text(pilot, "2025-13-01")
+        await press(pilot, "enter")
+        status = static_text(pilot, "#log-status")
+        assert "'from' date '2025-13-01' is not a date" in status
+
+        await press(pilot, "ctrl+r")
+        assert f"{len(everything)} observation(s)" in static_text(pilot, "#log-status")
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "BoardScreen"
+
+    desk.run(scenario)
+
+
+# -- 10. refresh -----------------------------------------------------------------------------------
+
+
+def test_refresh_shows_what_the_command_line_wrote(desk: Desk, tmp_path: Path) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-15"
+        result = await asyncio.to_thread(
+            run_tracker,
+            "--db",
+            str(desk.path),
+            "observe",
+            "enforcement:toward",
+            "--text",
+            "Monitors named for the line of contact.",
+            "--date",
+            "2025-12-21",
+            cwd=tmp_path,
+            env=tracker_env(tmp_path),
+        )
+        assert result.returncode == 0, result.stderr
+        await settle(pilot)
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-15"  # not yet re-read
+        await press(pilot, "r")
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"
+
+    desk.run(scenario)
+
+
+def _write_elsewhere(path: Path, clock: FixedClock, key: str, day: str) -> None:
+    other = open_database(str(path))
+    try:
+        record_observation(
+            other,
+            ObservationDraft(
+                bearings=[(key, "toward")], summary="Written by a colleague.", event_date=day
+            ),
+            clock,
+        )
+    finally:
+        other.close()
+
+
+def test_refresh_rereads_indicator_screen_and_board_behind_it(
+    desk: Desk, clock: FixedClock
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        board = pilot.app.screen
+        await highlight(pilot, "enforcement")
+        await press(pilot, "enter")
+        indicator = pilot.app.screen
+        assert isinstance(indicator, IndicatorScreen) and indicator.history is not None
+        count = len(indicator.history.observations)
+        await asyncio.to_thread(_write_elsewhere, desk.path, clock, "enforcement", "2025-12-21")
+        await press(pilot, "r")
+        assert indicator.history is not None
+        assert len(indicator.history.observations) == count + 1
+        await press(pilot, "escape")
+        assert pilot.app.screen is board
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"
+
+    desk.run(scenario)
+
+
+def test_polling_shows_change_from_elsewhere_without_a_key(desk: Desk, clock: FixedClock) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-15"
+        await pilot.pause(0.5)  # the first poll learns the record's version
+        await asyncio.to_thread(_write_elsewhere, desk.path, clock, "enforcement", "2025-12-21")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            await pilot.app.workers.wait_for_complete()
+            if cell(pilot, "#board", "enforcement", 3) == "2025-12-21":
+                break
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"
+
+    desk.run(scenario, poll_seconds=0.2)
+
+
+# -- 11. help and palette --------------------------------------------------------------------------
+
+
+def test_help_lists_the_keys(desk: Desk) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "question_mark")
+        assert screen_name(pilot) == "HelpScreen"
+        text = "\n".join(
+            plain(w.content) for w in pilot.app.screen.query(".help-section").results(Static)
+        )
+        for words in ["Observe", "Mark", "Retract", "As of", "Filter", "Save", "Cancel", "Ctrl+p"]:
+            assert words.casefold() in text.casefold(), words
+        await press(pilot, "escape")
+        assert screen_name(pilot) == "BoardScreen"
+
+    desk.run(scenario)
+
+
+def test_command_palette_opens_the_observation_log(desk: Desk) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "ctrl+p")
+        assert isinstance(pilot.app.screen, CommandPalette)
+        await type_text(pilot, "Observation log")
+        await pilot.pause(0.5)  # the palette searches its providers in the background
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert screen_name(pilot) == "ObservationLogScreen"
+
+    desk.run(scenario)
+
+
+def test_command_palette_opens_an_indicator_by_name(desk: Desk) -> None:
+    [(title,)] = desk.sql("SELECT title FROM indicator WHERE key = 'enforcement'")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, f"Open: {title}")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, IndicatorScreen)
+        assert screen.key == "enforcement"
+
+    desk.run(scenario)

@@ -1,0 +1,171 @@
+"""Text pasted from the web shows literally everywhere the app shows it, and is stored whole."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.widgets import TextArea
+
+from tests.tui_support import screen_text, settle
+from tracker.interfaces.tui.app import make_app
+from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.clock import FixedClock
+from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.retractions import retract_observation
+from tracker.storage.database import Database
+
+MARKUP = "[bold red]not bold[/bold red] [link=https://evil.example]click[/link]"
+SCRIPT = "<script>alert(1)</script>"
+RTL = "وقف إطلاق النار"  # ceasefire, in Arabic
+EMOJI = "🕊️🇺🇦"
+QUOTES = "\"double\" 'single' “curly” `back`"
+MARKDOWN = "# heading *star* _under_ | pipe |"
+HOSTILE = f"{MARKUP} {SCRIPT} {RTL} {EMOJI} {QUOTES} {MARKDOWN}"
+# A 10 kB paragraph, as pasted from a long article.
+LONG = ("Delegations met again; " * 470)[:10_240] + " END-OF-PARAGRAPH"
+
+
+@pytest.fixture
+def hostile_db(seeded_db: Database, clock: FixedClock) -> tuple[Database, str]:
+    recorded = record_observation(
+        seeded_db,
+        ObservationDraft(
+            bearings=[("miami-talks", "toward")],
+            summary=f"{HOSTILE}\n{LONG}",
+            quote=HOSTILE,
+            note=HOSTILE,
+            source_title=f"title {HOSTILE}",
+            source_publisher=f"publisher {MARKUP}",
+            source_url=f"https://example.org/?q={SCRIPT}",
+            reliability="B",
+            credibility="2",
+            author=f"author {MARKUP}",
+            event_date="2025-12-21",
+        ),
+        clock,
+    )
+    assess_indicator(
+        seeded_db,
+        AssessmentDraft(
+            indicator_key="miami-talks",
+            status="moved",
+            direction="toward",
+            rationale=f"because {HOSTILE}",
+            evidence=[recorded.id],
+            author=f"assessor {MARKUP}",
+        ),
+        clock,
+    )
+    return seeded_db, recorded.id
+
+
+def _assert_literal(shown: str) -> None:
+    assert "[bold red]not bold[/bold red]" in shown
+    assert "[link=https://evil.example]click[/link]" in shown
+    assert SCRIPT in shown
+
+
+def test_hostile_text_shows_literally_on_every_screen(
+    hostile_db: tuple[Database, str], clock: FixedClock
+) -> None:
+    db, observation_id = hostile_db
+
+    async def scenario() -> None:
+        app = make_app(db, clock, poll_seconds=None)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await settle(pilot)
+            # The board's detail line shows the latest rationale.
+            board = screen_text(app)
+            assert "because [bold red]not bold[/bold red]" in board
+
+            await pilot.press("enter")  # the first indicator is miami-talks
+            await settle(pilot)
+            file_tab = screen_text(app)
+            assert "because [bold red]not bold[/bold red]" in file_tab
+            assert "assessor [bold red]not bold[/bold red]" in file_tab
+
+            await pilot.press("2")
+            await settle(pilot)
+            observations = screen_text(app)
+            _assert_literal(observations)
+            assert RTL in observations
+            assert "author [bold red]not bold[/bold red]" in observations
+
+            await pilot.press("escape", "l")
+            await settle(pilot)
+            log = screen_text(app)
+            _assert_literal(log)
+
+            await pilot.press("escape", "ctrl+p")
+            await settle(pilot)
+            await pilot.press("escape")
+
+    asyncio.run(scenario())
+    # Nothing was cut on the way in.
+    row = db.engine.raw_connection()
+    try:
+        summary = row.execute(
+            "SELECT summary FROM observation WHERE uuid = ?", (observation_id,)
+        ).fetchone()[0]
+    finally:
+        row.close()
+    assert summary.endswith("END-OF-PARAGRAPH") and HOSTILE in summary
+
+
+def test_pasted_hostile_paragraph_is_stored_whole(
+    seeded_db: Database, db_path: Path, clock: FixedClock
+) -> None:
+    pasted = f"{HOSTILE}\n{LONG}"
+
+    async def scenario() -> None:
+        app = make_app(seeded_db, clock, poll_seconds=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+            summary = app.screen.query_one("#summary", TextArea)
+            assert summary.has_focus
+            # What the terminal sends when the analyst pastes (to the app, which hands it on).
+            app.post_message(events.Paste(pasted))
+            await settle(pilot)
+            await pilot.press("tab")
+            assert app.screen.query_one("#quote", TextArea).has_focus
+            app.post_message(events.Paste(HOSTILE))
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "BoardScreen"
+
+    asyncio.run(scenario())
+    connection = sqlite3.connect(db_path)
+    try:
+        stored = connection.execute(
+            "SELECT summary, quote FROM observation WHERE author != 'seed'"
+        ).fetchall()
+    finally:
+        connection.close()
+    assert stored == [(pasted.strip(), HOSTILE)]
+
+
+def test_hostile_retraction_reason_shows_literally(
+    hostile_db: tuple[Database, str], clock: FixedClock
+) -> None:
+    db, observation_id = hostile_db
+    retract_observation(db, observation_id, f"reason {MARKUP}", clock)
+
+    async def scenario() -> None:
+        app = make_app(db, clock, poll_seconds=None)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter", "2")
+            await settle(pilot)
+            shown = screen_text(app)
+            assert "RETRACTED" in shown
+            assert "reason [bold red]not bold[/bold red]" in shown
+
+    asyncio.run(scenario())
+
