@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.conftest import Cli, run_tracker, tracker_env
+from tests.conftest import Cli, database_contents, run_tracker, tracker_env
 
 FIRST_SIGNALS = {"miami-talks", "european-unity", "kyiv-firmness", "india-statement"}
 REQUIRED_FIELDS = {
@@ -137,3 +137,35 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("status", "observe", "mark", "history", "seed"):
         assert command in result.stdout
+
+
+def test_retract_keeps_the_observation_and_marks_it(cli: Cli) -> None:
+    observed = cli("observe", "miami-talks", "--text", "A story later withdrawn", "--source", "X")
+    observation_id = observed.stdout.strip()
+    result = cli("retract", observation_id[:8], "--why", "The outlet withdrew it")
+    assert result.returncode == 0, result.stderr
+    assert f"Retracted observation {observation_id}" in result.stderr
+    history = cli("history", "miami-talks")
+    assert "A story later withdrawn" in history.stdout
+    assert "RETRACTED" in history.stdout and "The outlet withdrew it" in history.stdout
+
+
+def test_retracting_twice_is_refused_and_writes_nothing(cli: Cli) -> None:
+    observed = cli("observe", "miami-talks", "--text", "Withdrawn twice?")
+    observation_id = observed.stdout.strip()
+    assert cli("retract", observation_id, "--why", "first").returncode == 0
+    before = database_contents(cli.db_path)
+    again = cli("retract", observation_id, "--why", "second")
+    assert again.returncode == 2
+    assert "already retracted" in again.stderr and "first" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert database_contents(cli.db_path) == before
+
+
+def test_retract_needs_a_reason(cli: Cli) -> None:
+    observation_id = cli("observe", "miami-talks", "--text", "x").stdout.strip()
+    before = database_contents(cli.db_path)
+    result = cli("retract", observation_id, "--why", "  ")
+    assert result.returncode == 2
+    assert "reason for retracting is empty" in result.stderr
+    assert database_contents(cli.db_path) == before

@@ -168,4 +168,3 @@ def test_hostile_retraction_reason_shows_literally(
             assert "reason [bold red]not bold[/bold red]" in shown
 
     asyncio.run(scenario())
-
