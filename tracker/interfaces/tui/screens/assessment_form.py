@@ -46,7 +46,7 @@ class AssessmentFormScreen(FormScreen):
                             (Text("moved"), Status.MOVED.value),
                             (Text("unmoved"), Status.UNMOVED.value),
                         ],
-                        prompt="moved or unmoved…",
+                        prompt="choose…",
                         id="status",
                     )
                     yield field_error("status")
@@ -57,7 +57,7 @@ class AssessmentFormScreen(FormScreen):
                             (Text("▲ toward a settlement"), Direction.TOWARD.value),
                             (Text("▼ away from one"), Direction.AWAY.value),
                         ],
-                        prompt="toward or away…",
+                        prompt="choose…",
                         id="direction",
                     )
                     yield field_error("direction")
