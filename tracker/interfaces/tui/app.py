@@ -33,12 +33,12 @@ class TrackerApp(App[None]):
     TITLE = "tracker"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("a", "as_of", "As of…", id="as_of"),
-        Binding("t", "today", "Today", id="today"),
-        Binding("l", "observation_log", "Log", id="observation_log"),
-        Binding("r", "reload", "Refresh", show=False, id="reload"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Help: every key"),
+        Binding("a", "as_of", "As of…", tooltip="Show the record as of a past date (read-only)"),
+        Binding("t", "today", "Today", tooltip="Back to today"),
+        Binding("l", "observation_log", "Log", tooltip="Observation log: search everything"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Refresh from the database"),
+        Binding("q", "quit", "Quit", tooltip="Quit tracker"),
     ]
 
     def __init__(
@@ -116,17 +116,21 @@ class TrackerApp(App[None]):
         self.reload_screens()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from textual.screen import ModalScreen
-
-        from tracker.interfaces.tui.screens.form import FormScreen
-
-        if action in {"as_of", "today", "observation_log"} and isinstance(
-            self.screen, FormScreen | ModalScreen
-        ):
+        if action in {"as_of", "today", "observation_log"} and self._in_the_middle_of_something():
             return False  # finish or cancel what is open first
         if action == "today":
             return self.as_of is not None
         return True
+
+    def _in_the_middle_of_something(self) -> bool:
+        """A form or a dialog is open (the command palette on top does not count)."""
+        from textual.command import CommandPalette
+        from textual.screen import ModalScreen
+
+        from tracker.interfaces.tui.screens.form import FormScreen
+
+        screens = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return bool(screens) and isinstance(screens[-1], FormScreen | ModalScreen)
 
     async def action_quit(self) -> None:
         from tracker.interfaces.tui.screens.confirm import ConfirmDialog
@@ -155,6 +159,7 @@ class TrackerApp(App[None]):
             if reload is None:
                 continue
             if screen is self.screen:
+                getattr(screen, "show_as_of", lambda: None)()
                 reload()
             else:
                 screen.set_class(True, "-stale")
@@ -186,6 +191,9 @@ class TrackerApp(App[None]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
+            # The screen's and the app's own actions; not a widget's cursor keys.
+            if not isinstance(active.node, Screen | App):
+                continue
             if not binding.description or binding.action in seen:
                 continue
             seen.add(binding.action)
@@ -193,8 +201,8 @@ class TrackerApp(App[None]):
                 continue
             key = binding.key_display or binding.key
             yield SystemCommand(
-                binding.description,
-                f"{binding.tooltip or binding.description} (key: {key})",
+                binding.tooltip or binding.description,
+                f"key: {key}",
                 partial(active.node.run_action, binding.action),
             )
         yield from getattr(screen, "palette_commands", lambda: ())()

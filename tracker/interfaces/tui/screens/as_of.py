@@ -55,6 +55,7 @@ class AsOfDialog(ModalScreen[date | None | bool]):
             )
         except TrackerError as exc:
             self.query_one("#as-of-error", Static).update(Text(str(exc)))
+            self.query_one("#as-of-error", Static).add_class("-shown")
             return
         self.dismiss(day)
 

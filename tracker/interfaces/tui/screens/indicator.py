@@ -20,12 +20,17 @@ from tracker.services.status import point_in_time
 
 class IndicatorScreen(RecordScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="back"),
+        Binding("escape", "back", "Back", tooltip="Back to the board"),
         Binding("o", "log_observation", "Observe", tooltip="Log an observation", id="observe"),
         Binding("m", "mark", "Mark", tooltip="Mark moved or unmoved", id="mark"),
         Binding("x", "retract", "Retract", tooltip="Retract the chosen observation", id="retract"),
-        Binding("1", "show_tab('file')", "File", tooltip="Definition and assessments"),
-        Binding("2", "show_tab('observations')", "Observations", tooltip="Evidence, newest first"),
+        Binding("1", "show_tab('file')", "File", tooltip="The file: definition and assessments"),
+        Binding(
+            "2",
+            "show_tab('observations')",
+            "Observations",
+            tooltip="Observations on this indicator",
+        ),
     ]
 
     def __init__(self, key: str, set_slug: str | None) -> None:

@@ -38,9 +38,9 @@ SEARCH_DELAY = 0.25
 class ObservationLogScreen(RecordScreen):
     AUTO_FOCUS = "#log"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="back"),
+        Binding("escape", "back", "Back", tooltip="Back"),
         Binding("slash", "search", "Search", key_display="/", tooltip="Search the text"),
-        Binding("ctrl+r", "clear_filters", "Clear filters", id="clear_filters"),
+        Binding("ctrl+r", "clear_filters", "Clear filters", tooltip="Clear the search and filters"),
     ]
 
     def __init__(self) -> None:

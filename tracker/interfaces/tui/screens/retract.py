@@ -63,7 +63,9 @@ class RetractDialog(ModalScreen[bool]):
         self.app.call_from_thread(self.saved)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#retract-error", Static).update(Text(message))
+        line = self.query_one("#retract-error", Static)
+        line.update(Text(message))
+        line.add_class("-shown")
 
     def saved(self) -> None:
         app = cast("TrackerApp", self.app)
