@@ -122,3 +122,25 @@ def test_input_errors_name_the_field_at_fault(seeded_db: Database, clock: FixedC
     with pytest.raises(InputError) as caught:
         _observe(seeded_db, clock, "   ")
     assert caught.value.field == "summary"
+
+
+def test_search_ignores_case_beyond_ascii(seeded_db: Database, clock: FixedClock) -> None:
+    wanted = _observe(seeded_db, clock, "Переговори у МАЯМІ тривають")
+    for typed in ["маямі", "Маямі", "ПЕРЕГОВОРИ"]:
+        page = search_observations(seeded_db, ObservationQuery(text=typed))
+        assert [logged.entry.id for logged in page.entries] == [wanted], typed
+
+
+def test_log_as_of_a_date_follows_the_status_rules(seeded_db: Database, clock: FixedClock) -> None:
+    later = _observe(seeded_db, clock, "dated after the day", event_date="2025-12-21")
+    earlier = _observe(seeded_db, clock, "retracted after the day", event_date="2025-12-15")
+    retract_observation(seeded_db, earlier, "withdrawn", clock)
+    past = search_observations(
+        seeded_db, ObservationQuery(as_of=point_in_time(clock, "2025-12-18"))
+    )
+    shown = {logged.entry.id: logged.entry for logged in past.entries}
+    assert later not in shown
+    assert shown[earlier].retraction is None
+    assert all(entry.event_date <= date(2025, 12, 18) for entry in shown.values())
+    now = search_observations(seeded_db, ObservationQuery(text="retracted after"))
+    assert now.entries[0].entry.retraction is not None

@@ -15,9 +15,11 @@ from sqlmodel import col, select
 
 from tracker.services.history import ObservationEntry, observation_entry
 from tracker.services.lookup import find_indicator
+from tracker.services.status import PointInTime
 from tracker.storage.database import Database
 from tracker.storage.models import (
     Indicator,
+    IndicatorSet,
     Observation,
     ObservationIndicator,
     Retraction,
@@ -36,12 +38,16 @@ class ObservationQuery:
     author: str | None = None
     reliability: str | None = None
     credibility: int | None = None
+    # The record as it stood then: observations dated after it are left out, and retractions
+    # recorded after it not yet shown (the rules of `status_as_of`).
+    as_of: PointInTime | None = None
 
 
 @dataclass(frozen=True)
 class LoggedObservation:
     entry: ObservationEntry
     bearings: tuple[tuple[str, str], ...]  # (indicator key, bearing), in the set's order
+    set_slug: str | None  # the set of the indicators it bears on
 
 
 @dataclass(frozen=True)
@@ -78,9 +84,12 @@ def search_observations(
         total = session.exec(
             select(func.count()).select_from(Observation).where(and_(True, *conditions))
         ).one()
+        retracted = col(Retraction.observation_id) == Observation.id
+        if query.as_of is not None:
+            retracted = retracted & (col(Retraction.recorded_at) < query.as_of.cutoff)
         rows = session.exec(
             select(Observation, Retraction)
-            .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
+            .outerjoin(Retraction, retracted)
             .where(and_(True, *conditions))
             .order_by(
                 col(Observation.event_date).desc(),
@@ -91,23 +100,31 @@ def search_observations(
             .limit(limit)
         ).all()
         bearings: dict[int, list[tuple[str, str]]] = {}
+        sets: dict[int, str] = {}
         if rows:
             links = session.exec(
                 select(
-                    ObservationIndicator.observation_id, Indicator.key, ObservationIndicator.bearing
+                    ObservationIndicator.observation_id,
+                    Indicator.key,
+                    ObservationIndicator.bearing,
+                    IndicatorSet.slug,
                 )
                 .join(Indicator, col(Indicator.id) == ObservationIndicator.indicator_id)
+                .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
                 .where(col(ObservationIndicator.observation_id).in_([o.id for o, _ in rows]))
                 .order_by(Indicator.set_id, Indicator.position)
             ).all()
-            for observation_id, key, bearing in links:
+            for observation_id, key, bearing, set_slug in links:
                 bearings.setdefault(observation_id, []).append((key, bearing))
+                sets.setdefault(observation_id, set_slug)
     return ObservationPage(
         total=total,
         offset=offset,
         entries=tuple(
             LoggedObservation(
-                entry=observation_entry(o, None, r), bearings=tuple(bearings.get(o.id or 0, ()))
+                entry=observation_entry(o, None, r),
+                bearings=tuple(bearings.get(o.id or 0, ())),
+                set_slug=sets.get(o.id or 0),
             )
             for o, r in rows
         ),
@@ -132,6 +149,8 @@ def _conditions(query: ObservationQuery) -> list[ColumnElement[bool]]:
         conditions.append(col(Observation.event_date) >= query.since)
     if query.until:
         conditions.append(col(Observation.event_date) <= query.until)
+    if query.as_of is not None:
+        conditions.append(col(Observation.event_date) <= query.as_of.day)
     if query.author:
         conditions.append(col(Observation.author) == query.author)
     if query.reliability:

@@ -156,6 +156,9 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # Leave transaction control to SQLAlchemy's "begin" event below: pysqlite's own implicit
     # BEGIN is deferred and would let two writers deadlock into SQLITE_BUSY.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() knows only ASCII; searching "Маямі" must find "МАЯМІ" as PostgreSQL's
+    # does, so the same query means the same on both engines.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -164,6 +167,10 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
         cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _use_write_ahead_log(engine: Engine) -> None:

@@ -94,14 +94,14 @@ class AssessmentFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.title = "Mark moved or unmoved"
-        app = self.tracker
-
-        def loaded() -> None:
-            history = indicator_history(app.db, self.key, self.set_slug)
-            self.app.call_from_thread(self.show_history, history)
-
-        self.run_worker(loaded, thread=True, group="read", exit_on_error=False)
+        super().on_mount()
         self.query_one("#status", Select).focus()
+
+    def load(self) -> None:
+        app = self.tracker
+        self.load_in_background(
+            lambda: indicator_history(app.db, self.key, self.set_slug), self.show_history
+        )
 
     def show_history(self, history: IndicatorHistory) -> None:
         self.sub_title = f"{history.title} ({history.key})"
@@ -121,7 +121,6 @@ class AssessmentFormScreen(FormScreen):
             label.append(f" {grading_code(entry.reliability, entry.credibility)} ")
             label.append(one_line(entry.summary, 160))
             evidence.add_option((label, entry.id))
-        self.call_after_refresh(self.remember_initial_values)
 
     @on(Select.Changed, "#status")
     def status_changed(self, event: Select.Changed) -> None:

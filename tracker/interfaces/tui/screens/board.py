@@ -12,7 +12,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
@@ -38,6 +37,11 @@ STATUS_FILTERS: dict[str, str] = {
 # Below this width the key column gives its room to the title.
 WIDE = 110
 QUIET_MARK = "⚠ "
+
+
+def literal_markup(text: str) -> str:
+    """Text that Textual's markup parser shows as it is (only "[" opens a tag)."""
+    return text.replace("[", "\\[")
 
 
 def keeps(item: IndicatorStatus, status_filter: str, as_of_day: object) -> bool:
@@ -315,10 +319,10 @@ class BoardScreen(RecordScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         for item in self.in_set():
-            # The palette reads titles as markup: escape what came from a definition file.
+            # The palette reads titles as markup: what came from a definition file is escaped.
             yield SystemCommand(
-                escape(f"Open: {item.title}"),
-                escape(f"{item.key} · {item.theme_title}"),
+                literal_markup(f"Open: {item.title}"),
+                literal_markup(f"{item.key} · {item.theme_title}"),
                 partial(self.open_key, item.key, item.set_slug),
             )
 

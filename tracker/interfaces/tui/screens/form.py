@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, Static, TextArea
 
 from tracker.errors import TrackerError
@@ -33,6 +34,7 @@ class FormScreen(Screen[Any]):
         super().__init__()
         self._initial: object = None
         self._saving = False
+        self._saved = False
 
     @property
     def tracker(self) -> TrackerApp:
@@ -48,13 +50,28 @@ class FormScreen(Screen[Any]):
             else widget.value
             for widget in self.query("Input, TextArea, Select, SelectionList")
             if isinstance(widget, Input | TextArea | Select | SelectionList)
+            and not self.filled_in_later(widget)
         ]
 
-    def remember_initial_values(self) -> None:
+    def filled_in_later(self, widget: Widget) -> bool:
+        """Widgets a form adds once its data has loaded; `values` must not depend on when."""
+        return False
+
+    def on_mount(self) -> None:
+        # The baseline is the form as composed, before any load or keystroke can change it.
         self._initial = self.values()
+        self.load()
+
+    def load(self) -> None:
+        """Read what the form offers (indicators, observations) off the UI thread."""
 
     def is_changed(self) -> bool:
-        return self._initial is not None and self.values() != self._initial
+        return self.values() != self._initial
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"save", "cancel"} and self._saving:
+            return False  # wait for the write to finish: it says itself how it went
+        return not (action == "save" and self._saved)
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -71,13 +88,32 @@ class FormScreen(Screen[Any]):
             try:
                 result = write()
             except TrackerError as exc:
+                self._saving = False
                 self.app.call_from_thread(self.show_failure, exc)
             else:
-                self.app.call_from_thread(saved, result)
-            finally:
-                self._saving = False
+                self._saved = True
+                self.app.call_from_thread(self.close_after_saving, saved, result)
 
         self.run_worker(work, thread=True, exclusive=True, group="save", exit_on_error=False)
+
+    def close_after_saving(self, saved: Callable[[Any], None], result: Any) -> None:
+        # A dialog may have opened over the form while it saved: close it, not the form alone.
+        while self.app.screen is not self and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        saved(result)
+
+    def load_in_background(self, read: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        """Read in a thread; if it fails, say so on the form (saving will say it again)."""
+
+        def work() -> None:
+            try:
+                result = read()
+            except TrackerError as exc:
+                self.app.call_from_thread(self.show_failure, exc)
+            else:
+                self.app.call_from_thread(show, result)
+
+        self.run_worker(work, thread=True, group="read", exit_on_error=False)
 
     def clear_errors(self) -> None:
         for line in self.query(".field-error").results(Static):

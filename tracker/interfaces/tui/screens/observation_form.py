@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
 
 from tracker.interfaces.tui.screens.form import FormScreen, field_error
@@ -72,9 +73,15 @@ class ObservationFormScreen(FormScreen):
                     yield Label("Author")
                     yield Input(value=default_author(), id="author")
                     yield field_error("author")
-            yield Label("Source title (leave source fields empty for unsourced)")
-            yield Input(id="source_title")
-            yield field_error("source_title")
+            with Horizontal(classes="form-row"):
+                with Vertical(classes="wide"):
+                    yield Label("Source title (leave source fields empty for unsourced)")
+                    yield Input(id="source_title")
+                    yield field_error("source_title")
+                with Vertical():
+                    yield Label("Source date")
+                    yield Input(placeholder="YYYY-MM-DD", id="source_date")
+                    yield field_error("source_date")
             with Horizontal(classes="form-row"):
                 with Vertical():
                     yield Label("Publisher")
@@ -101,6 +108,9 @@ class ObservationFormScreen(FormScreen):
                         id="credibility",
                     )
                     yield field_error("credibility")
+            yield Label("Your note on the evidence: caveats, context (optional)")
+            yield TextArea(id="note", soft_wrap=True, tab_behavior="focus", classes="short")
+            yield field_error("note")
             yield Label("Bears on (indicator and bearing: toward or away from a settlement)")
             yield Vertical(id="bearings")
             yield Button("+ Add indicator", id="add-bearing")
@@ -113,20 +123,32 @@ class ObservationFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.title = "Log an observation"
-        app = self.tracker
-
-        def loaded() -> None:
-            board = status_as_of(app.db, app.clock, None, self.set_slug)
-            self.app.call_from_thread(self.show_indicators, board.indicators)
-
-        self.run_worker(loaded, thread=True, group="read", exit_on_error=False)
+        super().on_mount()
         self.query_one("#summary", TextArea).focus()
+
+    def load(self) -> None:
+        app = self.tracker
+        self.load_in_background(
+            lambda: status_as_of(app.db, app.clock, None, self.set_slug).indicators,
+            self.show_indicators,
+        )
 
     def show_indicators(self, indicators: list[IndicatorStatus]) -> None:
         self.indicators = indicators
         rows = self.query_one("#bearings", Vertical)
         rows.mount_all(BearingRow(indicators, key) for key in (self.keys or [None]))
-        self.call_after_refresh(self.remember_initial_values)
+
+    def filled_in_later(self, widget: Widget) -> bool:
+        return any(isinstance(node, BearingRow) for node in widget.ancestors)
+
+    def values(self) -> object:
+        rows = list(self.query(BearingRow))
+        bearings = (
+            [b for row in rows if (b := row.bearing()) is not None]
+            if rows
+            else [(key, Bearing.NONE.value) for key in self.keys]
+        )
+        return [super().values(), bearings]
 
     @on(Button.Pressed, "#add-bearing")
     def add_bearing(self) -> None:
@@ -148,15 +170,16 @@ class ObservationFormScreen(FormScreen):
             value = self.query_one(f"#{widget_id}", Select).value
             return value if isinstance(value, str) else None
 
-        bearings = [b for row in self.query(BearingRow) if (b := row.bearing()) is not None]
         draft = ObservationDraft(
-            bearings=bearings,
+            bearings=[b for row in self.query(BearingRow) if (b := row.bearing()) is not None],
             summary=self.query_one("#summary", TextArea).text,
             quote=self.query_one("#quote", TextArea).text,
             event_date=text("event_date"),
             source_title=text("source_title"),
             source_publisher=text("source_publisher"),
             source_url=text("source_url"),
+            source_date=text("source_date"),
+            note=self.query_one("#note", TextArea).text,
             reliability=chosen("reliability"),
             credibility=chosen("credibility"),
             author=text("author"),

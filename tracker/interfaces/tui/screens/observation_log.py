@@ -21,13 +21,14 @@ from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
 from tracker.interfaces.wording import grading_code, one_line
 from tracker.services import inputs
 from tracker.services.observation_log import (
+    PAGE_SIZE,
     LoggedObservation,
     ObservationPage,
     ObservationQuery,
     observation_authors,
     search_observations,
 )
-from tracker.services.status import IndicatorStatus, status_as_of
+from tracker.services.status import IndicatorStatus, point_in_time, status_as_of
 from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
 
 # Load the next page when the cursor comes this close to the last loaded row.
@@ -50,6 +51,7 @@ class ObservationLogScreen(RecordScreen):
         self.query_error: str | None = None
         self._search_timer: object = None
         self.summary_width = 40
+        self.generation = 0  # bumped by each new search; pages of older ones are dropped
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -117,8 +119,6 @@ class ObservationLogScreen(RecordScreen):
             self.query_error = str(exc)
             return None
         self.query_error = None
-        if as_of is not None:
-            until = min(until, as_of) if until else as_of
         return ObservationQuery(
             text=self.query_one("#search", Input).value,
             indicator_key=key or None,
@@ -128,17 +128,30 @@ class ObservationLogScreen(RecordScreen):
             author=chosen("filter-author"),
             reliability=chosen("filter-reliability"),
             credibility=int(credibility) if credibility else None,
+            as_of=point_in_time(self.tracker.clock, as_of) if as_of else None,
         )
 
     def reload(self) -> None:
+        """Search again. Rows already loaded are loaded again and the cursor stays on the same
+        observation, so a refresh (or a colleague's write) does not lose the analyst's place."""
         query = self.current_query()
         if query is None:
             self.show_status()
             return
-        db = self.tracker.db
-        self.read_in_background(lambda: search_observations(db, query), self.show_first_page)
+        self.generation += 1
+        generation, db = self.generation, self.tracker.db
+        keep = self.highlighted()
+        limit = max(PAGE_SIZE, len(self.entries))
+        self.read_in_background(
+            lambda: search_observations(db, query, limit=limit),
+            lambda page: self.show_first_page(page, generation, keep.entry.id if keep else None),
+        )
 
-    def show_first_page(self, page: ObservationPage) -> None:
+    def show_first_page(
+        self, page: ObservationPage, generation: int, keep_id: str | None = None
+    ) -> None:
+        if generation != self.generation:
+            return  # an older search finished after a newer one started
         self.entries = []
         table = self.query_one("#log", DataTable)
         table.clear(columns=True)
@@ -150,11 +163,14 @@ class ObservationLogScreen(RecordScreen):
         table.add_column("Author", width=12)
         table.add_column("Summary", width=self.summary_width)
         table.add_column("", width=10)
-        self.add_page(page)
+        self.add_page(page, generation)
+        ids = [logged.entry.id for logged in self.entries]
+        if keep_id in ids:
+            table.move_cursor(row=ids.index(keep_id), animate=False)
         self.show_detail()
 
-    def add_page(self, page: ObservationPage) -> None:
-        if page.offset != len(self.entries):
+    def add_page(self, page: ObservationPage, generation: int) -> None:
+        if generation != self.generation or page.offset != len(self.entries):
             return  # a page for an older search
         self.total = page.total
         table = self.query_one("#log", DataTable)
@@ -206,9 +222,11 @@ class ObservationLogScreen(RecordScreen):
         query = self.current_query()
         if query is None:
             return
-        db, offset = self.tracker.db, len(self.entries)
+        db, offset, generation = self.tracker.db, len(self.entries), self.generation
         self.read_in_background(
-            lambda: search_observations(db, query, offset=offset), self.add_page, group="more"
+            lambda: search_observations(db, query, offset=offset),
+            lambda page: self.add_page(page, generation),
+            group="more",
         )
 
     # -- searching ----------------------------------------------------------------------------
@@ -258,4 +276,4 @@ class ObservationLogScreen(RecordScreen):
             return
         from tracker.interfaces.tui.screens.indicator import IndicatorScreen
 
-        self.app.push_screen(IndicatorScreen(logged.bearings[0][0], None))
+        self.app.push_screen(IndicatorScreen(logged.bearings[0][0], logged.set_slug))
