@@ -94,7 +94,6 @@ class AssessmentFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.title = "Mark moved or unmoved"
-        super().on_mount()
         self.query_one("#status", Select).focus()
 
     def load(self) -> None:

@@ -58,6 +58,7 @@ class FormScreen(Screen[Any]):
         return False
 
     def on_mount(self) -> None:
+        # Textual also runs a subclass's own on_mount (first): no super() call is needed.
         # The baseline is the form as composed, before any load or keystroke can change it.
         self._initial = self.values()
         self.load()

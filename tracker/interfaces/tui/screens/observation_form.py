@@ -123,7 +123,6 @@ class ObservationFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.title = "Log an observation"
-        super().on_mount()
         self.query_one("#summary", TextArea).focus()
 
     def load(self) -> None:

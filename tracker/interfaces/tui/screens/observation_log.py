@@ -85,7 +85,6 @@ class ObservationLogScreen(RecordScreen):
             return status_as_of(app.db, app.clock).indicators, observation_authors(app.db)
 
         self.read_in_background(facets, self.show_facets, group="facets")
-        super().on_mount()
         self.query_one("#log", DataTable).focus()
 
     def show_facets(self, found: tuple[list[IndicatorStatus], list[str]]) -> None:
