@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from functools import partial
 from typing import ClassVar
 
@@ -44,7 +45,7 @@ def literal_markup(text: str) -> str:
     return text.replace("[", "\\[")
 
 
-def keeps(item: IndicatorStatus, status_filter: str, as_of_day: object) -> bool:
+def keeps(item: IndicatorStatus, status_filter: str, as_of_day: date) -> bool:
     match status_filter:
         case "toward" | "away":
             return item.status == "moved" and item.direction == status_filter
@@ -53,7 +54,7 @@ def keeps(item: IndicatorStatus, status_filter: str, as_of_day: object) -> bool:
         case "unassessed":
             return item.status is None
         case "quiet":
-            return item.is_quiet(as_of_day)  # type: ignore[arg-type]
+            return item.is_quiet(as_of_day)
     return True
 
 
@@ -174,12 +175,12 @@ class BoardScreen(RecordScreen):
         self.show_summary(shown, day)
         self.restore_cursor(selected)
 
-    def row(self, item: IndicatorStatus, day: object, title_width: int, wide: bool) -> list[object]:
-        quiet = item.is_quiet(day)  # type: ignore[arg-type]
+    def row(self, item: IndicatorStatus, day: date, title_width: int, wide: bool) -> list[object]:
+        quiet = item.is_quiet(day)
         title = Text().append(QUIET_MARK if quiet else "  ", style="bold yellow" if quiet else "")
         title.append(one_line(item.title, title_width - 2))
         last = item.last_observation_on.isoformat() if item.last_observation_on else "never"
-        since = item.days_since_assessed(day)  # type: ignore[arg-type]
+        since = item.days_since_assessed(day)
         cells: list[object] = [status_label(item.status, item.direction), title]
         if wide:
             cells.append(Text(item.key, style="dim"))
@@ -190,11 +191,11 @@ class BoardScreen(RecordScreen):
         ]
         return cells
 
-    def show_summary(self, shown: list[IndicatorStatus], day: object) -> None:
+    def show_summary(self, shown: list[IndicatorStatus], day: date) -> None:
         items = self.in_set()
         toward = sum(1 for i in items if i.status == "moved" and i.direction == "toward")
         away = sum(1 for i in items if i.status == "moved" and i.direction == "away")
-        quiet = sum(1 for i in items if i.is_quiet(day))  # type: ignore[arg-type]
+        quiet = sum(1 for i in items if i.is_quiet(day))
         self.title = items[0].set_title if items else "No indicator set loaded (run: tracker seed)"
         summary = Text(
             f"{toward + away} of {len(items)} moved ({toward} toward, {away} away) · "
