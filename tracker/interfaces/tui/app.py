@@ -173,11 +173,8 @@ class TrackerApp(App[None]):
         except TrackerError:
             return  # a busy or vanished database is reported by the next real read
         if self._known_version is not None and version != self._known_version:
-            self.call_from_thread(self._changed_elsewhere)
+            self.call_from_thread(self.reload_screens)
         self._known_version = version
-
-    def _changed_elsewhere(self) -> None:
-        self.reload_screens()
 
     def note_saved(self) -> None:
         """Our own write: refresh, and don't mistake it for someone else's on the next poll."""

@@ -7,7 +7,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button,
     Footer,
     Header,
     Input,
@@ -19,11 +18,10 @@ from textual.widgets import (
 )
 
 from tracker.interfaces.tui import texts
-from tracker.interfaces.tui.screens.form import FormScreen, field_error
+from tracker.interfaces.tui.screens.form import FormScreen, author_field, field_error, form_ending
 from tracker.interfaces.wording import grading_code, one_line
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.history import IndicatorHistory, indicator_history
-from tracker.services.inputs import default_author
 from tracker.services.records import RecordedAssessment
 from tracker.vocabulary import Confidence, Direction, Status
 
@@ -78,18 +76,12 @@ class AssessmentFormScreen(FormScreen):
                     yield Label("Effective date")
                     yield Input(value=self.tracker.clock.today().isoformat(), id="effective_on")
                     yield field_error("effective_on")
-                with Vertical():
-                    yield Label("Author")
-                    yield Input(value=default_author(), id="author")
-                    yield field_error("author")
+                yield from author_field()
             yield Label("Evidence (space to tick observations of this indicator)")
             yield SelectionList[str](id="evidence")
             yield field_error("evidence")
             yield field_error("indicator_key")
-            yield field_error("form")
-            with Horizontal(classes="form-buttons"):
-                yield Button("Save (Ctrl+S)", variant="primary", id="save")
-                yield Button("Cancel (Esc)", id="cancel")
+            yield from form_ending()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -128,7 +120,6 @@ class AssessmentFormScreen(FormScreen):
         if direction.disabled:
             direction.clear()
 
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         status = self.query_one("#status", Select).value
         direction = self.query_one("#direction", Select).value
@@ -145,10 +136,6 @@ class AssessmentFormScreen(FormScreen):
         )
         app = self.tracker
         self.save_in_background(lambda: assess_indicator(app.db, draft, app.clock), self.saved)
-
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.action_cancel()
 
     def saved(self, recorded: RecordedAssessment) -> None:
         app = self.tracker

@@ -24,13 +24,17 @@ class RowTable(DataTable[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open")]
 
 
-class RecordScreen(Screen[Any]):
-    """A screen showing part of the record. `reload()` re-reads it; a screen left behind while
-    the record changed is marked stale and re-reads when it comes back to the front."""
+class TrackerScreen(Screen[Any]):
+    """A screen of this app: it can reach the database, the clock and the as-of date."""
 
     @property
     def tracker(self) -> TrackerApp:
         return cast("TrackerApp", self.app)
+
+
+class RecordScreen(TrackerScreen):
+    """A screen showing part of the record. `reload()` re-reads it; a screen left behind while
+    the record changed is marked stale and re-reads when it comes back to the front."""
 
     def reload(self) -> None:
         raise NotImplementedError

@@ -4,19 +4,19 @@ asking before a changed form is thrown away."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Select, SelectionList, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 
 from tracker.errors import TrackerError
-from tracker.services.inputs import InputError
-
-if TYPE_CHECKING:
-    from tracker.interfaces.tui.app import TrackerApp
+from tracker.interfaces.tui.screens.base import TrackerScreen
+from tracker.services.inputs import InputError, default_author
 
 
 def field_error(field: str) -> Static:
@@ -24,7 +24,23 @@ def field_error(field: str) -> Static:
     return Static(id=f"error-{field}", classes="field-error")
 
 
-class FormScreen(Screen[Any]):
+def author_field() -> ComposeResult:
+    """Who is recording this, prefilled as the command line would fill it."""
+    with Vertical():
+        yield Label("Author")
+        yield Input(value=default_author(), id="author")
+        yield field_error("author")
+
+
+def form_ending() -> ComposeResult:
+    """The form-wide error line, then Save and Cancel."""
+    yield field_error("form")
+    with Horizontal(classes="form-buttons"):
+        yield Button("Save (Ctrl+S)", variant="primary", id="save")
+        yield Button("Cancel (Esc)", id="cancel")
+
+
+class FormScreen(TrackerScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True, id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
@@ -35,10 +51,6 @@ class FormScreen(Screen[Any]):
         self._initial: object = None
         self._saving = False
         self._saved = False
-
-    @property
-    def tracker(self) -> TrackerApp:
-        return cast("TrackerApp", self.app)
 
     def values(self) -> object:
         """Everything typed or chosen, to tell whether the form was changed."""
@@ -148,6 +160,14 @@ class FormScreen(Screen[Any]):
             ConfirmDialog("Discard what you typed? Nothing has been saved.", "Discard", "Keep"),
             answered,
         )
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def action_save(self) -> None:
         raise NotImplementedError

@@ -9,8 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
 
-from tracker.interfaces.tui.screens.form import FormScreen, field_error
-from tracker.services.inputs import default_author
+from tracker.interfaces.tui.screens.form import FormScreen, author_field, field_error, form_ending
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.records import RecordedObservation
 from tracker.services.status import IndicatorStatus, status_as_of
@@ -69,10 +68,7 @@ class ObservationFormScreen(FormScreen):
                     yield Label("Event date (when it happened)")
                     yield Input(value=today, placeholder="YYYY-MM-DD", id="event_date")
                     yield field_error("event_date")
-                with Vertical():
-                    yield Label("Author")
-                    yield Input(value=default_author(), id="author")
-                    yield field_error("author")
+                yield from author_field()
             with Horizontal(classes="form-row"):
                 with Vertical(classes="wide"):
                     yield Label("Source title (leave source fields empty for unsourced)")
@@ -115,10 +111,7 @@ class ObservationFormScreen(FormScreen):
             yield Vertical(id="bearings")
             yield Button("+ Add indicator", id="add-bearing")
             yield field_error("bearings")
-            yield field_error("form")
-            with Horizontal(classes="form-buttons"):
-                yield Button("Save (Ctrl+S)", variant="primary", id="save")
-                yield Button("Cancel (Esc)", id="cancel")
+            yield from form_ending()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -160,7 +153,6 @@ class ObservationFormScreen(FormScreen):
         if event.button.parent is not None:
             event.button.parent.remove()
 
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         def text(widget_id: str) -> str:
             return self.query_one(f"#{widget_id}", Input).value
@@ -186,10 +178,6 @@ class ObservationFormScreen(FormScreen):
         )
         app = self.tracker
         self.save_in_background(lambda: record_observation(app.db, draft, app.clock), self.saved)
-
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.action_cancel()
 
     def saved(self, recorded: RecordedObservation) -> None:
         app = self.tracker
