@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
-UI_LIBRARIES = {"textual", "typer", "click", "rich"}
+# Interface libraries: the terminal, the command line, and the briefing documents.
+UI_LIBRARIES = {"textual", "typer", "click", "rich", "jinja2", "markupsafe", "matplotlib"}
 CORE = ["storage", "definitions", "services", "vocabulary.py", "errors.py"]
 # Which tracker layers each layer may import.
 ALLOWED = {

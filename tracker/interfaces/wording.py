@@ -18,13 +18,19 @@ from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
 STATUS_STYLE = {"toward": "green", "away": "red", None: ""}
 
 
-def status_label(status: str | None, direction: str | None) -> Text:
+def status_words(status: str | None, direction: str | None) -> str:
+    """'▲ moved toward', '▼ moved away', '· unmoved' or 'not assessed'."""
     if status is None:
-        return Text("not assessed", style="dim")
+        return "not assessed"
     if status == "unmoved":
-        return Text("· unmoved")
+        return "· unmoved"
     arrow = "▲" if direction == "toward" else "▼"
-    return Text(f"{arrow} moved {direction}", style=STATUS_STYLE.get(direction, ""))
+    return f"{arrow} moved {direction}"
+
+
+def status_label(status: str | None, direction: str | None) -> Text:
+    style = "dim" if status is None else STATUS_STYLE.get(direction, "")
+    return Text(status_words(status, direction), style=style)
 
 
 def grading(reliability: str | None, credibility: int | None) -> str:

@@ -7,7 +7,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from tracker.storage.database import Database
-from tracker.storage.models import Assessment, Indicator, IndicatorSet, Observation, Retraction
+from tracker.storage.models import (
+    Assessment,
+    Indicator,
+    IndicatorSet,
+    IssuedBriefing,
+    Observation,
+    Retraction,
+)
 
 
 def record_version(db: Database) -> tuple[object, ...]:
@@ -23,6 +30,7 @@ def record_version(db: Database) -> tuple[object, ...]:
                     select(func.max(col(IndicatorSet.loaded_at))).scalar_subquery(),
                     select(func.count(col(Indicator.retired_at))).scalar_subquery(),
                     select(func.count(col(Indicator.id))).scalar_subquery(),
+                    select(func.max(IssuedBriefing.id)).scalar_subquery(),
                 )
             ).one()
         )

@@ -201,3 +201,22 @@ class AssessmentEvidence(SQLModel, table=True):
 
     assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
     observation_id: int = Field(foreign_key="observation.id", primary_key=True, index=True)
+
+
+class IssuedBriefing(SQLModel, table=True):
+    """A briefing the desk sent out: the period it covered, so the next one can start where it
+    ended (`tracker brief --since-last`)."""
+
+    __tablename__ = "issued_briefing"
+    __table_args__ = (
+        CheckConstraint("period_start <= period_end", name="period_in_order"),
+        Index("ix_issued_briefing_set_end", "set_id", "period_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=new_uuid, max_length=36, unique=True)
+    set_id: int = Field(foreign_key="indicator_set.id")
+    period_start: date
+    period_end: date
+    author: str = Field(sa_type=Text)
+    issued_at: datetime = _utc_column()

@@ -9,14 +9,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.errors import StorageFailure, TrackerError
+from tracker.interfaces.briefing.documents import briefing_document, write_document
 from tracker.interfaces.cli import output, render
 from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.briefing import build_briefing
+from tracker.services.briefing_periods import BriefingScope, briefing_scope, issue_briefing
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
@@ -288,6 +293,81 @@ def history(
     with reporting_errors():
         result = indicator_history(invocation.database(), key, set_slug)
     output.stdout.print(render.history_view(result))
+
+
+class BriefingFormat(StrEnum):
+    MD = "md"
+    HTML = "html"
+    JSON = "json"
+
+
+_FORMAT_BY_SUFFIX = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+}
+
+
+@app.command()
+def brief(
+    ctx: typer.Context,
+    set_slug: SetOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="First day of the period (YYYY-MM-DD; default: 7 days)."),
+    ] = None,
+    since_last: Annotated[
+        bool,
+        typer.Option("--since-last", help="Start the day after the last issued briefing ended."),
+    ] = False,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day of the period (default: today).")
+    ] = None,
+    output_format: Annotated[
+        BriefingFormat | None,
+        typer.Option(
+            "--format",
+            help="md, html or json (default: from the -o file's extension, else md).",
+            show_default=False,
+        ),
+    ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    ] = None,
+    issue: Annotated[
+        bool,
+        typer.Option("--issue", help="Record it as issued: the next --since-last starts after it."),
+    ] = False,
+    author: AuthorOption = None,
+) -> None:
+    """The briefing for a period: what moved and why, what was observed, what went quiet."""
+    invocation = _invocation(ctx)
+    chosen = output_format.value if output_format else _format_of(output_file)
+    with reporting_errors():
+        database = invocation.database()
+        scope = briefing_scope(database, invocation.clock, set_slug, since, until, since_last)
+        document = briefing_document(build_briefing(database, invocation.clock, scope), chosen)
+        if output_file is None:
+            output.data(document.rstrip("\n"))
+        else:
+            write_document(output_file, document)
+        issued = issue_briefing(database, invocation.clock, scope, author) if issue else None
+    period = f"{scope.period.start.isoformat()} to {scope.period.end.isoformat()}"
+    if output_file is not None:
+        output.say(f"Wrote the {chosen} briefing of {scope.set_slug}, {period}, to {output_file}.")
+    if issued is not None:
+        output.say(f"Recorded as issued; the next --since-last starts on {_day_after(scope)}.")
+
+
+def _format_of(path: Path | None) -> str:
+    return _FORMAT_BY_SUFFIX.get(path.suffix.lower(), "md") if path is not None else "md"
+
+
+def _day_after(scope: BriefingScope) -> str:
+    return (scope.period.end + timedelta(days=1)).isoformat()
 
 
 @app.command()

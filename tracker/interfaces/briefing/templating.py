@@ -1,0 +1,145 @@
+"""The Jinja environments the briefing templates render in, and the filters they share.
+
+Both environments escape every value by default: HTML with Jinja's own autoescaping, Markdown
+with `markdown_text`, applied to each `{{ ... }}` by `finalize`. A value a filter has already
+made safe arrives as `Markup` and passes through untouched; nothing else an analyst typed can
+become a tag, a link, a heading or emphasis.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from tracker.interfaces.wording import grading, grading_code, status_words
+
+# Everything that CommonMark (and GitHub's tables and strikethrough) gives a meaning to inside a
+# line; a backslash makes each one literal.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~#!])")
+# What gives a meaning to the start of a line: lists, headings, quotes, rules.
+_MARKDOWN_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def markdown_text(value: Any, indent: int = 0) -> Markup:
+    """Any value as literal Markdown text. Line breaks are kept as hard breaks, continued at
+    `indent` spaces so they stay inside the list item they belong to."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    lines = [line.strip() for line in str(value).splitlines()]
+    escaped = [
+        _MARKDOWN_LINE_START.sub(_escape_line_start, _MARKDOWN_INLINE.sub(r"\\\1", line))
+        for line in lines
+        if line
+    ]
+    return Markup(("\\\n" + " " * indent).join(escaped))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return match.group(2) + "\\" + match.group(3)
+
+
+def markdown_cell(value: Any) -> Markup:
+    """Literal text on one line, for a table cell."""
+    return markdown_text(" ".join(str(value or "").split()))
+
+
+def web_address(value: str | None) -> str | None:
+    """The URL, made safe to put in a link, when it is an http(s) address a reader can follow;
+    else None, and the templates show it as text."""
+    if not value:
+        return None
+    address = value.strip()
+    parts = urlsplit(address)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    # Spaces, angle brackets, quotes and other characters that would end a Markdown autolink
+    # or an attribute are percent-encoded; what URLs already allow stays as typed.
+    return quote(address, safe=_URL_SAFE)
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def short_date(value: date) -> str:
+    return f"{value.day} {value:%b}"
+
+
+def period_text(start: date, end: date) -> str:
+    """'16–22 December 2025', '28 November – 4 December 2025', or one day."""
+    if start == end:
+        return long_date(end)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{long_date(end)}"
+    if start.year == end.year:
+        return f"{start.day} {start:%B} – {long_date(end)}"
+    return f"{long_date(start)} – {long_date(end)}"
+
+
+def moment_text(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _common(environment: Environment) -> Environment:
+    environment.filters.update(
+        long_date=long_date,
+        short_date=short_date,
+        moment=moment_text,
+        grading=lambda o: grading(o.reliability, o.credibility),
+        grading_code=lambda o: grading_code(o.reliability, o.credibility),
+        web_address=web_address,
+        listing=listing,
+    )
+    environment.globals.update(status_words=status_words, period_text=period_text, plural=plural)
+    return environment
+
+
+@cache
+def markdown_environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("tracker.interfaces.briefing", "templates"),
+        autoescape=False,
+        finalize=markdown_text,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    # For what the template itself wrote (its macros): already escaped, so kept as it is.
+    environment.filters.update(md=markdown_text, cell=markdown_cell, as_written=Markup)
+    return _common(environment)
+
+
+@cache
+def html_environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("tracker.interfaces.briefing", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return _common(environment)
