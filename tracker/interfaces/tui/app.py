@@ -37,6 +37,7 @@ class TrackerApp(App[None]):
         Binding("a", "as_of", "As of…", tooltip="Show the record as of a past date (read-only)"),
         Binding("t", "today", "Today", tooltip="Back to today"),
         Binding("l", "observation_log", "Log", tooltip="Observation log: search everything"),
+        Binding("b", "briefing", "Briefing", tooltip="The briefing for the last seven days"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Refresh from the database"),
         Binding("q", "quit", "Quit", tooltip="Quit tracker"),
     ]
@@ -112,11 +113,18 @@ class TrackerApp(App[None]):
         if not isinstance(self.screen, ObservationLogScreen):
             self.push_screen(ObservationLogScreen())
 
+    def action_briefing(self) -> None:
+        from tracker.interfaces.tui.screens.briefing import BriefingScreen
+
+        if not isinstance(self.screen, BriefingScreen):
+            self.push_screen(BriefingScreen(getattr(self.screen, "set_slug", None)))
+
     def action_reload(self) -> None:
         self.reload_screens()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"as_of", "today", "observation_log"} and self._in_the_middle_of_something():
+        busy = {"as_of", "today", "observation_log", "briefing"}
+        if action in busy and self._in_the_middle_of_something():
             return False  # finish or cancel what is open first
         if action == "today":
             return self.as_of is not None

@@ -1,0 +1,185 @@
+"""`b`: the briefing for the current period, as the Markdown file would read, with its contents
+beside it. From here the analyst changes the period (p), exports Markdown or HTML (e), and
+records the briefing as issued (i)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, MarkdownViewer, Static
+
+from tracker.interfaces.briefing.documents import briefing_document, write_document
+from tracker.interfaces.briefing.markdown import briefing_markdown
+from tracker.interfaces.briefing.templating import period_text
+from tracker.interfaces.tui.screens.base import RecordScreen
+from tracker.services.briefing import Briefing, build_briefing
+from tracker.services.briefing_periods import BriefingScope, briefing_scope, issue_briefing
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The period as the analyst asked for it; checked against the record on every read."""
+
+    since: date | None = None  # None: the seven days to the end
+    until: date | None = None  # None: today, or the as-of date
+    since_last: bool = False
+
+
+@dataclass(frozen=True)
+class ShownBriefing:
+    scope: BriefingScope
+    briefing: Briefing
+    markdown: str
+
+
+class BriefingScreen(RecordScreen):
+    AUTO_FOCUS = "MarkdownViewer Markdown"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Back"),
+        Binding("p", "period", "Period…", tooltip="Choose the days the briefing covers"),
+        Binding("e", "export", "Export…", tooltip="Write the briefing as Markdown or HTML"),
+        Binding("c", "contents", "Contents", tooltip="Show or hide the table of contents"),
+        Binding(
+            "i",
+            "issue",
+            "Issue",
+            tooltip="Record this briefing as issued: the next 'since last' starts after it",
+        ),
+    ]
+
+    def __init__(self, set_slug: str | None = None) -> None:
+        super().__init__()
+        self.set_slug = set_slug
+        self.choice = PeriodChoice()
+        self.shown: ShownBriefing | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        yield Static(id="briefing-period")
+        yield MarkdownViewer(show_table_of_contents=True, open_links=True, id="briefing")
+        yield Footer()
+
+    def reload(self) -> None:
+        app = self.tracker
+        choice = self.choice
+        until = choice.until or app.as_of
+
+        def read() -> ShownBriefing:
+            scope = briefing_scope(
+                app.db, app.clock, self.set_slug, choice.since, until, choice.since_last
+            )
+            briefing = build_briefing(app.db, app.clock, scope)
+            return ShownBriefing(scope, briefing, briefing_markdown(briefing))
+
+        self.query_one("#briefing-period", Static).update(Text("Reading the record…"))
+        self.read_in_background(read, self.show_briefing)
+
+    async def show_briefing(self, shown: ShownBriefing) -> None:
+        self.shown = shown
+        period = shown.scope.period
+        line = Text()
+        line.append(period_text(period.start, period.end), "bold")
+        line.append(f"  ({period.days} days, compared with {period.day_before.isoformat()})")
+        if shown.scope.follows is not None:
+            line.append(f"  since the briefing issued by {shown.scope.follows.author}")
+        line.append("   p: period · e: export · i: issue", "dim")
+        self.query_one("#briefing-period", Static).update(line)
+        self.title = f"Briefing — {shown.briefing.set_title}"
+        await self.query_one(MarkdownViewer).document.update(shown.markdown)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"export", "issue"} and self.shown is None:
+            return None  # shown dimmed until the briefing has been read
+        if action == "issue" and self.tracker.read_only:
+            return None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_contents(self) -> None:
+        viewer = self.query_one(MarkdownViewer)
+        viewer.show_table_of_contents = not viewer.show_table_of_contents
+
+    def action_period(self) -> None:
+        from tracker.interfaces.tui.screens.briefing_period import PeriodDialog
+
+        def chosen(choice: PeriodChoice | None) -> None:
+            if choice is not None:
+                self.choice = choice
+                self.reload()
+
+        today = self.tracker.as_of or self.tracker.clock.today()
+        self.app.push_screen(PeriodDialog(self.choice, today), chosen)
+
+    def action_export(self) -> None:
+        from tracker.interfaces.tui.screens.briefing_export import ExportDialog
+
+        shown = self.shown
+        if shown is None:
+            return
+        period = shown.scope.period
+        suggested = Path.cwd() / f"briefing-{shown.scope.set_slug}-{period.start}-{period.end}"
+
+        def chosen(target: tuple[Path, str] | None) -> None:
+            if target is not None:
+                self._export(shown.briefing, *target)
+
+        self.app.push_screen(ExportDialog(suggested), chosen)
+
+    def _export(self, briefing: Briefing, path: Path, output_format: str) -> None:
+        def write() -> Path:
+            write_document(path, briefing_document(briefing, output_format))
+            return path
+
+        def written(path: Path) -> None:
+            self.notify(f"Saved the briefing to {path}", title="Exported", markup=False)
+
+        self.read_in_background(write, written, group="export")
+
+    def action_issue(self) -> None:
+        from tracker.interfaces.tui.screens.confirm import ConfirmDialog
+
+        shown = self.shown
+        if shown is None or self.tracker.read_only:
+            return
+        period = shown.scope.period
+        next_start = (period.end + timedelta(days=1)).isoformat()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._issue(shown.scope)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Record the briefing of {period_text(period.start, period.end)} as issued? "
+                f"The next briefing 'since the last one' will start on {next_start}.",
+                "Issue",
+                "Cancel",
+            ),
+            answered,
+        )
+
+    def _issue(self, scope: BriefingScope) -> None:
+        app = self.tracker
+
+        def write() -> str:
+            issue_briefing(app.db, app.clock, scope)
+            return (scope.period.end + timedelta(days=1)).isoformat()
+
+        def issued(next_start: str) -> None:
+            self.notify(
+                f"Recorded as issued. The next briefing since the last one starts on {next_start}.",
+                title="Issued",
+                markup=False,
+            )
+            app.note_saved()
+
+        self.read_in_background(write, issued, group="issue")
