@@ -10,6 +10,7 @@ run: $(STAMP)
 	$(VENV)/bin/tracker
 
 test: $(STAMP)
+	@command -v chromium >/dev/null || echo "note: no chromium here, so the browser test of the HTML briefing is skipped (apt-get install chromium; .ci/run installs it)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 

@@ -71,6 +71,19 @@ def row_counts(path: Path) -> dict[str, int]:
     return {table: len(rows) for table, rows in database_contents(path).items()}
 
 
+# One Matplotlib config folder for the whole run (set by `_matplotlib_config`): each process
+# gets a fresh HOME, and would otherwise rebuild Matplotlib's font cache every time.
+_MPLCONFIGDIR: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _matplotlib_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    global _MPLCONFIGDIR
+    _MPLCONFIGDIR = tmp_path_factory.mktemp("mplconfig")
+    yield
+    _MPLCONFIGDIR = None
+
+
 def tracker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
@@ -87,6 +100,8 @@ def tracker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
             "PYTHONIOENCODING": "utf-8",
         }
     )
+    if _MPLCONFIGDIR is not None:
+        env["MPLCONFIGDIR"] = str(_MPLCONFIGDIR)
     env.update(extra)
     return env
 

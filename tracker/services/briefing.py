@@ -7,7 +7,8 @@ The rules, all from the record, so the same database and period always give the 
   its last day (the rules of `status_as_of`).
 - An assessment or observation belongs to the period when it is dated in it. One dated earlier
   but recorded during the period is included too, marked *late*: the last briefing could not
-  have reported it.
+  have reported it. When the period follows an issued briefing (`since_last`), "during" starts
+  when that briefing was issued, if that was earlier, so nothing recorded after it is missed.
 - An observation counts as retracted when the retraction was recorded by the end of the period.
 - An indicator is quiet when no unretracted observation is dated in the period.
 - An indicator *moved* in the period when its latest assessment dated in the period says moved.
@@ -121,6 +122,10 @@ class IndicatorBrief:
         return sum(1 for o in self.observations if not o.retracted and not o.late)
 
     @property
+    def late_assessment_count(self) -> int:
+        return sum(1 for a in self.assessments if a.late)
+
+    @property
     def late_observation_count(self) -> int:
         return sum(1 for o in self.observations if not o.retracted and o.late)
 
@@ -194,10 +199,14 @@ def build_briefing(
     period = scope.period
     end_board = status_as_of(db, clock, period.end, scope.set_slug)
     start_board = status_as_of(db, clock, period.day_before, scope.set_slug)
+    opened = clock.start_of(period.start)
     window = _Window(
         period=period,
-        opened=clock.start_of(period.start),
+        opened=opened,
         closed=clock.start_of(period.end + timedelta(days=1)),
+        # After an issued briefing, "late" starts when it was issued: what was recorded after
+        # it, however dated, is news to its readers.
+        late_from=min(opened, scope.follows.issued_at) if scope.follows else opened,
     )
     weeks = tuple(period.end - timedelta(weeks=i) for i in reversed(range(CHART_WEEKS)))
     with db.reading() as session:
@@ -256,9 +265,10 @@ class _Window:
     period: Period
     opened: datetime  # the UTC moment the period's first day began
     closed: datetime  # the UTC moment its last day ended
+    late_from: datetime  # entries dated before the period are late if recorded from here on
 
-    def recorded_in(self, moment: datetime) -> bool:
-        return self.opened <= moment < self.closed
+    def recorded_late(self, moment: datetime) -> bool:
+        return self.late_from <= moment < self.closed
 
     def retracted_by_end(self, retraction: Retraction | None) -> bool:
         return retraction is not None and retraction.recorded_at < self.closed
@@ -300,7 +310,7 @@ class _PeriodFacts:
                 (a.effective_on, a.recorded_at, a.id or 0, a.uuid, a.status, a.direction)
             )
             dated_in = a.effective_on >= w.period.start
-            if dated_in or w.recorded_in(a.recorded_at):
+            if dated_in or w.recorded_late(a.recorded_at):
                 in_period.append((a, not dated_in))
         if in_period:
             cited = session.exec(
@@ -340,7 +350,7 @@ class _PeriodFacts:
                     and_(link.event_date >= w.period.start, link.event_date <= w.period.end),
                     and_(
                         link.event_date < w.period.start,
-                        col(Observation.recorded_at) >= w.opened,
+                        col(Observation.recorded_at) >= w.late_from,
                         col(Observation.recorded_at) < w.closed,
                     ),
                 ),

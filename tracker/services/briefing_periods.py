@@ -118,12 +118,23 @@ def briefing_set(session: Session, slug: str | None) -> IndicatorSet:
     return sets[0]
 
 
-def issue_briefing(
-    db: Database, clock: Clock, scope: BriefingScope, author: str | None = None
-) -> IssuedEntry:
-    """Record the briefing as issued, so the next `since_last` starts the day after it ends."""
+def issuer(author: str | None) -> str:
+    """Who issues a briefing: checked before anything is written, file or record."""
     with inputs.checking("author"):
-        checked_author = inputs.author(author)
+        return inputs.author(author)
+
+
+def issue_briefing(
+    db: Database,
+    scope: BriefingScope,
+    issued_at: datetime,
+    author: str | None = None,
+) -> IssuedEntry:
+    """Record the briefing as issued, so the next `since_last` starts the day after it ends.
+
+    `issued_at` is when the issued briefing was generated: anything recorded after it is late
+    news for the next one."""
+    checked_author = issuer(author)
     with db.writing() as session:
         indicator_set = briefing_set(session, scope.set_slug)
         assert indicator_set.id is not None
@@ -132,7 +143,7 @@ def issue_briefing(
             period_start=scope.period.start,
             period_end=scope.period.end,
             author=checked_author,
-            issued_at=clock.now(),
+            issued_at=issued_at,
         )
         session.add(issued)
         session.flush()

@@ -52,7 +52,7 @@ def status_grid_svg(briefing: Briefing) -> str:
     rows = [(theme.title, i) for theme in briefing.themes for i in theme.indicators]
     weeks = len(briefing.weeks)
     with rc_context(_STYLE):
-        figure = Figure(figsize=(9.5, 1.4 + 0.27 * max(len(rows), 1)), layout="constrained")
+        figure = Figure(figsize=(9.5, 1.3 + 0.23 * max(len(rows), 1)), layout="constrained")
         axes = figure.add_subplot()
         codes = [[_code(status) for status in indicator.weekly] for _, indicator in rows]
         colours = ListedColormap([NOT_ASSESSED, UNMOVED, TOWARD, AWAY])
@@ -72,8 +72,9 @@ def status_grid_svg(briefing: Briefing) -> str:
                     ["–", "·", "▲", "▼"][code],
                     ha="center",
                     va="center",
-                    fontsize=8,
-                    color="white" if code >= 2 else "#444444",
+                    fontsize=12 if code == 1 else 8,
+                    fontweight="bold",
+                    color="white" if code >= 2 else "#333333",
                 )
         axes.set_yticks(
             [y + 0.5 for y in range(len(rows))],
@@ -136,8 +137,16 @@ def observations_chart_svg(briefing: Briefing) -> str:
         axes.set_ylim(0, max(max(bottoms, default=0) * 1.15, 1))
         axes.set_xlabel("Week ending")
         axes.set_ylabel("Observations")
+        # Listed top-down in the order the bars stack bottom-up.
         axes.legend(
-            bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False, title="Theme", fontsize=8
+            bbox_to_anchor=(1.01, 1),
+            loc="upper left",
+            frameon=False,
+            title="Theme",
+            fontsize=8,
+            reverse=True,
+            handlelength=1.4,
+            handleheight=1.4,
         )
         return _svg(figure)
 

@@ -21,7 +21,12 @@ from tracker.interfaces.briefing.documents import briefing_document, write_docum
 from tracker.interfaces.cli import output, render
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing import build_briefing
-from tracker.services.briefing_periods import BriefingScope, briefing_scope, issue_briefing
+from tracker.services.briefing_periods import (
+    BriefingScope,
+    briefing_scope,
+    issue_briefing,
+    issuer,
+)
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
@@ -347,14 +352,18 @@ def brief(
     invocation = _invocation(ctx)
     chosen = output_format.value if output_format else _format_of(output_file)
     with reporting_errors():
+        issued_by = issuer(author) if issue else None
         database = invocation.database()
         scope = briefing_scope(database, invocation.clock, set_slug, since, until, since_last)
-        document = briefing_document(build_briefing(database, invocation.clock, scope), chosen)
+        briefing = build_briefing(database, invocation.clock, scope)
+        document = briefing_document(briefing, chosen)
         if output_file is None:
             output.data(document.rstrip("\n"))
         else:
             write_document(output_file, document)
-        issued = issue_briefing(database, invocation.clock, scope, author) if issue else None
+        issued = (
+            issue_briefing(database, scope, briefing.generated_at, issued_by) if issue else None
+        )
     period = f"{scope.period.start.isoformat()} to {scope.period.end.isoformat()}"
     if output_file is not None:
         output.say(f"Wrote the {chosen} briefing of {scope.set_slug}, {period}, to {output_file}.")

@@ -66,21 +66,27 @@ class BriefingScreen(RecordScreen):
         yield Footer()
 
     def reload(self) -> None:
+        self.read_briefing(self.choice)
+
+    def read_briefing(self, choice: PeriodChoice) -> None:
+        """Read the briefing for `choice`; the choice is kept only once it has been shown, so a
+        refused one (no briefing issued yet, say) leaves the screen as it was."""
         app = self.tracker
-        choice = self.choice
         until = choice.until or app.as_of
 
-        def read() -> ShownBriefing:
+        def read() -> tuple[PeriodChoice, ShownBriefing]:
             scope = briefing_scope(
                 app.db, app.clock, self.set_slug, choice.since, until, choice.since_last
             )
             briefing = build_briefing(app.db, app.clock, scope)
-            return ShownBriefing(scope, briefing, briefing_markdown(briefing))
+            return choice, ShownBriefing(scope, briefing, briefing_markdown(briefing))
 
-        self.query_one("#briefing-period", Static).update(Text("Reading the record…"))
+        if self.shown is None:
+            self.query_one("#briefing-period", Static).update(Text("Reading the record…"))
         self.read_in_background(read, self.show_briefing)
 
-    async def show_briefing(self, shown: ShownBriefing) -> None:
+    async def show_briefing(self, read: tuple[PeriodChoice, ShownBriefing]) -> None:
+        self.choice, shown = read
         self.shown = shown
         period = shown.scope.period
         line = Text()
@@ -113,11 +119,10 @@ class BriefingScreen(RecordScreen):
 
         def chosen(choice: PeriodChoice | None) -> None:
             if choice is not None:
-                self.choice = choice
-                self.reload()
+                self.read_briefing(choice)
 
-        today = self.tracker.as_of or self.tracker.clock.today()
-        self.app.push_screen(PeriodDialog(self.choice, today), chosen)
+        app = self.tracker
+        self.app.push_screen(PeriodDialog(self.choice, app.clock.today(), app.as_of), chosen)
 
     def action_export(self) -> None:
         from tracker.interfaces.tui.screens.briefing_export import ExportDialog
@@ -155,7 +160,7 @@ class BriefingScreen(RecordScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._issue(shown.scope)
+                self._issue(shown)
 
         self.app.push_screen(
             ConfirmDialog(
@@ -167,11 +172,13 @@ class BriefingScreen(RecordScreen):
             answered,
         )
 
-    def _issue(self, scope: BriefingScope) -> None:
+    def _issue(self, shown: ShownBriefing) -> None:
         app = self.tracker
+        scope = shown.scope
 
         def write() -> str:
-            issue_briefing(app.db, app.clock, scope)
+            # Issued as shown: what was recorded after it was read is news for the next one.
+            issue_briefing(app.db, scope, shown.briefing.generated_at)
             return (scope.period.end + timedelta(days=1)).isoformat()
 
         def issued(next_start: str) -> None:

@@ -25,6 +25,8 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
         Binding("ctrl+s", "export", "Export", priority=True),
     ]
 
+    AUTO_FOCUS = "#export-path"
+
     def __init__(self, suggested: Path) -> None:
         super().__init__()
         self.suggested = suggested  # without a suffix: the format chooses it
@@ -32,7 +34,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(
-                Text("Export the briefing. Enter or Ctrl+S writes the file."),
+                Text("Export the briefing. Enter in the file name, or Ctrl+S, writes the file."),
                 classes="dialog-question",
             )
             with RadioSet(id="export-format"):

@@ -30,10 +30,12 @@ class PeriodDialog(ModalScreen[PeriodChoice | None]):
 
     AUTO_FOCUS = "#period-since, #period-until"
 
-    def __init__(self, current: PeriodChoice, today: date) -> None:
+    def __init__(self, current: PeriodChoice, today: date, as_of: date | None = None) -> None:
         super().__init__()
         self.current = current
-        self.today = today
+        # Looking at the record as of a past day, the briefing can reach no further than it.
+        self.today = as_of or today
+        self.limit = f"the day you are looking at ({as_of})" if as_of else f"today ({today})"
 
     def compose(self) -> ComposeResult:
         default_start = self.today - timedelta(days=DEFAULT_DAYS - 1)
@@ -42,7 +44,7 @@ class PeriodDialog(ModalScreen[PeriodChoice | None]):
                 Text(
                     "The days the briefing covers, both included (YYYY-MM-DD). Leave the dates "
                     f"empty for the {DEFAULT_DAYS} days to {self.today.isoformat()}. "
-                    "Enter or Ctrl+S shows it."
+                    "Enter in a date, or Ctrl+S, shows it."
                 ),
                 classes="dialog-question",
             )
@@ -90,7 +92,10 @@ class PeriodDialog(ModalScreen[PeriodChoice | None]):
         typed = self.query_one(selector, Input).value.strip()
         if not typed:
             return None
-        return inputs.not_in_future(inputs.parse_date(typed, what), self.today, what)
+        day = inputs.parse_date(typed, what)
+        if day > self.today:
+            raise inputs.InputError(f"{what} {day.isoformat()} is after {self.limit}")
+        return day
 
     def action_cancel(self) -> None:
         self.dismiss(None)

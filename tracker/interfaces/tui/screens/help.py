@@ -16,8 +16,8 @@ INTRO = (
     "tracker keeps a desk's indicators of a negotiation. Log what you observe against the "
     "indicators it bears on (o); mark an indicator moved — toward or away from a settlement — "
     "or unmoved, with a reason and evidence (m). Press a to look at the record as it stood on a "
-    "past date; t returns to today. Ctrl+P opens the command palette, where every action, every "
-    "indicator and the colour themes can be found by name."
+    "past date; t returns to today; b shows the week's briefing. Ctrl+P opens the command "
+    "palette, where every action, every indicator and the colour themes can be found by name."
 )
 
 
