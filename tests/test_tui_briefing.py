@@ -24,7 +24,7 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, MarkdownViewer, RadioSet, Static
+from textual.widgets import Checkbox, Input, RadioSet, Static
 
 from tests.conftest import database_contents
 from tests.tui_support import screen_text, settle
@@ -147,8 +147,10 @@ async def open_briefing(pilot: Pilot[None]) -> BriefingScreen:
 
 
 def shown_source(pilot: Pilot[None]) -> str:
-    """The Markdown the briefing screen's viewer was given."""
-    return pilot.app.screen.query_one(MarkdownViewer).document.source
+    """The Markdown the briefing screen draws."""
+    screen = pilot.app.screen
+    assert isinstance(screen, BriefingScreen) and screen.shown is not None
+    return screen.shown.markdown
 
 
 def period_line(pilot: Pilot[None]) -> str:
@@ -201,12 +203,12 @@ def test_b_shows_the_last_seven_days_as_the_files_do_and_escape_returns_to_the_b
         period = screen.shown.scope.period
         assert (period.start, period.end) == (date(2025, 12, 16), date(2025, 12, 22))
         assert "16–22 December 2025  (7 days, compared with 2025-12-15)" in period_line(pilot)
-        # The viewer was given the Markdown file's text. The clock is fixed, so even the
+        # The screen draws the Markdown file's text. The clock is fixed, so even the
         # 'generated' line is the same: nothing needs leaving out.
         assert shown_source(pilot) == markdown
         # And the summary's numbers are on the screen, sentence by sentence, as a reader sees
-        # them (wrapped to the viewer's width, beside the table of contents).
-        on_screen = words(text_in(pilot, screen.query_one(MarkdownViewer).document))
+        # them (wrapped to the document's width, beside the contents list).
+        on_screen = words(text_in(pilot, screen.query_one("#briefing")))
         for line in summary:
             assert words(line) in on_screen, line
 

@@ -102,6 +102,19 @@ def test_hostile_text_shows_literally_on_every_screen(
             log = screen_text(app)
             _assert_literal(log)
 
+            # The briefing draws the Markdown file; what the analyst typed stays text there too.
+            await pilot.press("escape", "b")
+            await settle(pilot)
+            # Jump to the theme of miami-talks from the contents list.
+            app.screen.query_one("#briefing-contents").focus()
+            await pilot.press("home", "down", "down", "down", "enter")
+            await settle(pilot)
+            briefing = screen_text(app)
+            assert "Talks and process" in briefing
+            assert "because [bold red]not bold[/bold red]" in briefing
+            assert "# heading *star* _under_ | pipe |" in briefing
+            assert "assessor [bold red]not bold[/bold red]" in briefing
+
     asyncio.run(scenario())
     # Nothing was cut on the way in.
     row = db.engine.raw_connection()
