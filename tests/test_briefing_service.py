@@ -462,7 +462,7 @@ class TestSinceTheLastBriefing:
         with pytest.raises(InputError) as refused:
             briefing_scope(seeded_db, at(TODAY, 17), since_last=True)
         assert str(refused.value).startswith(
-            "the last briefing already covers up to 2026-01-12; nothing has happened since"
+            "the last briefing already covers up to 2026-01-12; the next one starts on 2026-01-13"
         )
         assert refused.value.field == "since"
         tomorrow = briefing_scope(seeded_db, at(date(2026, 1, 13)), since_last=True)

@@ -1,5 +1,5 @@
 """A non-editable install (a wheel in a new virtual environment, run from elsewhere) still finds
-its bundled indicator sets and migrations."""
+its bundled indicator sets, migrations, and the briefing's templates and stylesheet."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def test_installed_wheel_finds_bundled_sets_from_another_folder(tmp_path: Path) 
     names = zipfile.ZipFile(wheel).namelist()
     assert "tracker/bundled_indicators/russia-ukraine-2025-12.toml" in names
     assert any(name.startswith("tracker/storage/migrations/versions/0001") for name in names)
+    assert "tracker/interfaces/briefing/templates/briefing.html.j2" in names
+    assert "tracker/interfaces/briefing/templates/briefing.css" in names
 
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
@@ -54,3 +56,13 @@ def test_installed_wheel_finds_bundled_sets_from_another_folder(tmp_path: Path) 
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) >= 16
+
+    page = elsewhere / "week.html"
+    result = run_tracker(
+        "--db", str(elsewhere / "desk.sqlite3"), "brief", "--since", "2025-12-15",
+        "--until", "2025-12-21", "-o", str(page),
+        cwd=elsewhere, env=tracker_env(elsewhere), executable=[str(venv / "bin" / "tracker")],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "break-inside" in html and "<svg" in html

@@ -410,7 +410,8 @@ def test_since_the_last_briefing_is_refused_when_it_already_reaches_today(
         await press(pilot, "ctrl+s")
         assert pilot.app.screen is screen
         assert any(
-            "the last briefing already covers up to 2025-12-22; nothing has happened since" in n
+            "the last briefing already covers up to 2025-12-22; the next one starts on 2025-12-23"
+            in n
             for n in notifications(pilot)
         ), notifications(pilot)
         # Nothing else changes: the briefing shown, and the line saying which it is.

@@ -86,7 +86,8 @@ def briefing_scope(
             if start > end:
                 raise inputs.InputError(
                     f"the last briefing already covers up to {follows.period.end.isoformat()}; "
-                    "nothing has happened since that it did not cover",
+                    f"the next one starts on {start.isoformat()}, and can end no earlier "
+                    "(what was recorded since the last one, whatever its date, will be in it)",
                     field="since",
                 )
         else:
