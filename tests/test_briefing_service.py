@@ -33,13 +33,12 @@ from tracker.services.briefing_periods import (
     Period,
     briefing_scope,
     issue_briefing,
-    last_issued,
 )
 from tracker.services.clock import FixedClock
 from tracker.services.inputs import InputError
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.retractions import retract_observation
-from tracker.services.seeding import load_definitions, read_definitions
+from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
 from tracker.storage.database import Database
 
 TODAY = date(2026, 1, 12)
@@ -88,7 +87,7 @@ def indicator(briefing: Briefing, key: str) -> IndicatorBrief:
 
 
 def summaries(briefing: Briefing, brief_of: IndicatorBrief) -> list[str]:
-    return [briefing.reference(o.reference).summary for o in brief_of.observations]
+    return [briefing.reference(o.reference).observation.summary for o in brief_of.observations]
 
 
 def load_second_set(db: Database, tmp_path: Path, clock: FixedClock) -> None:
@@ -303,20 +302,26 @@ class TestPeriodBoundaries:
         warnings = indicator(briefing, "escalation-warnings")
         assert summaries(briefing, warnings) == ["after local midnight"]
 
-    def test_the_latest_assessment_dated_in_the_period_decides_whether_it_moved(
+    def test_an_indicator_moved_when_it_ends_moved_and_did_not_start_so(
         self, seeded_db: Database
     ) -> None:
         mark(seeded_db, at(date(2026, 1, 7)), "nato-alignment", "away")
         mark(seeded_db, at(date(2026, 1, 9)), "nato-alignment", "unmoved")
         mark(seeded_db, at(date(2026, 1, 7)), "territory", "unmoved")
         mark(seeded_db, at(date(2026, 1, 9)), "territory", "toward")
+        # Marked moved away again, as it already stood: a re-affirmation, not a move.
+        mark(seeded_db, at(date(2026, 1, 3)), "kyiv-firmness", "away")
+        mark(seeded_db, at(date(2026, 1, 8)), "kyiv-firmness", "away")
         briefing = brief(seeded_db, at(TODAY))
         nato, territory = indicator(briefing, "nato-alignment"), indicator(briefing, "territory")
+        kyiv = indicator(briefing, "kyiv-firmness")
         assert [a.status for a in nato.assessments] == ["moved", "unmoved"]
         assert nato.moved is None
         assert not nato.changed
         assert territory.moved == "toward"
-        assert briefing.counts.moved == 1
+        assert [a.status for a in kyiv.assessments] == ["moved"]
+        assert (kyiv.moved, kyiv.changed) == (None, False)
+        assert (briefing.counts.moved, briefing.counts.changed) == (1, 1)
 
 
 class TestLateEntries:
@@ -418,9 +423,91 @@ class TestLateEntries:
             "Logged after the issue",
         ]
 
+    def test_a_retraction_recorded_after_an_issue_on_its_last_day_is_in_the_next_briefing(
+        self, seeded_db: Database
+    ) -> None:
+        reported = observe(
+            seeded_db, at(date(2026, 1, 8)), "escalation-warnings:away", summary="Reported"
+        )
+        issue_briefing(
+            seeded_db, briefing_scope(seeded_db, at(TODAY, 9)), at(TODAY, 9).now(), "lead"
+        )
+        retract_observation(seeded_db, reported, "Withdrawn", at(TODAY, 15), "ben")
+        following = brief(seeded_db, at(date(2026, 1, 19)), since_last=True)
+        warnings = indicator(following, "escalation-warnings")
+        assert [r.reason for r in warnings.retractions] == ["Withdrawn"]
+        assert following.counts.retractions == 1
+
+    def test_the_week_after_an_issued_briefing_is_the_same_however_it_is_chosen(
+        self, seeded_db: Database
+    ) -> None:
+        issue_briefing(
+            seeded_db, briefing_scope(seeded_db, at(TODAY, 9)), at(TODAY, 9).now(), "lead"
+        )
+        observe(seeded_db, at(TODAY, 15), "escalation-warnings:away", summary="After the issue")
+        later = at(date(2026, 1, 19))
+        by_default = brief(seeded_db, later)
+        since_last = brief(seeded_db, later, since_last=True)
+        assert (
+            by_default.period == since_last.period == Period(date(2026, 1, 13), date(2026, 1, 19))
+        )
+        assert by_default.follows == since_last.follows is not None
+        assert briefing_markdown(by_default) == briefing_markdown(since_last)
+        assert summaries(by_default, indicator(by_default, "escalation-warnings")) == [
+            "After the issue"
+        ]
+
+    def test_what_a_briefing_issued_after_its_period_reported_is_not_repeated(
+        self, seeded_db: Database
+    ) -> None:
+        day = {n: date(2026, 1, n) for n in range(2, 20)}
+        observe(seeded_db, at(day[13]), "escalation-warnings:away", summary="In the last one",
+                event_date="2026-01-10")  # fmt: skip
+        observe(seeded_db, at(day[13]), "escalation-warnings:away", summary="Older, late",
+                event_date="2026-01-02")  # fmt: skip
+        issued_on = at(day[14], 10)
+        issue_briefing(
+            seeded_db, briefing_scope(seeded_db, issued_on, until="2026-01-12"), issued_on.now()
+        )
+        observe(seeded_db, at(day[14], 15), "escalation-warnings:away", summary="After the issue",
+                event_date="2026-01-11")  # fmt: skip
+        following = brief(seeded_db, at(day[19]), since_last=True)
+        listed = indicator(following, "escalation-warnings")
+        assert sorted(summaries(following, listed)) == ["After the issue", "Older, late"]
+        assert all(o.late for o in listed.observations)
+
+    def test_records_loaded_from_the_definition_files_are_never_late(self, db: Database) -> None:
+        # A desk set up today: the seed's baselines and observations are dated weeks back but
+        # recorded now. They are where the record starts, not news.
+        seed_if_empty(db, at(TODAY))
+        briefing = brief(db, at(TODAY))
+        assert (briefing.counts.late_assessments, briefing.counts.late_observations) == (0, 0)
+        assert not any(i.assessments or i.observations for i in briefing.indicators)
+        assert "late" not in briefing_markdown(briefing)
+
+    def test_recorded_days_are_the_analysts_local_days(self, seeded_db: Database) -> None:
+        zone = timezone(timedelta(hours=10))
+        # 01:00 on 6 January in the analyst's zone is still 5 January in UTC.
+        early = FixedClock(datetime(2026, 1, 6, 1, 0, tzinfo=zone), zone)
+        observe(
+            seeded_db, early, "escalation-warnings:away", summary="Early", event_date="2026-01-02"
+        )
+        mark(seeded_db, early, "escalation-warnings", "away", effective_on="2026-01-03")
+        briefing = brief(seeded_db, FixedClock(datetime(2026, 1, 12, 12, tzinfo=zone), zone))
+        warnings = indicator(briefing, "escalation-warnings")
+        assert [a.recorded_on for a in warnings.assessments] == [date(2026, 1, 6)]
+        (listed,) = warnings.observations
+        assert listed.late and briefing.reference(listed.reference).recorded_on == date(2026, 1, 6)
+        markdown = briefing_markdown(briefing)
+        assert "late: dated 2026-01-02, recorded 2026-01-06" in markdown
+        assert "late: dated 2026-01-03, recorded 2026-01-06" in markdown
+        assert "recorded 2026-01-05" not in markdown
+
 
 class TestSinceTheLastBriefing:
-    def test_since_last_is_refused_before_any_briefing_is_issued(self, seeded_db: Database) -> None:
+    def test_since_last_is_refused_before_any_briefing_is_issued(
+        self, seeded_db: Database, db_path: Path
+    ) -> None:
         with pytest.raises(InputError) as refused:
             briefing_scope(seeded_db, at(TODAY), since_last=True)
         assert str(refused.value).startswith(
@@ -428,17 +515,18 @@ class TestSinceTheLastBriefing:
             "'since the last briefing'"
         )
         assert refused.value.field == "since"
-        assert last_issued(seeded_db) is None
+        assert database_contents(db_path)["issued_briefing"] == []
 
     def test_since_last_starts_the_day_after_the_issued_period_and_ends_today(
-        self, seeded_db: Database
+        self, seeded_db: Database, db_path: Path
     ) -> None:
         issued = issue_briefing(
             seeded_db, briefing_scope(seeded_db, at(TODAY)), at(TODAY, 17).now(), "lead"
         )
         assert issued.period == Period(FIRST_DAY, TODAY)
         assert (issued.author, issued.issued_at) == ("lead", at(TODAY, 17).now())
-        assert last_issued(seeded_db) == issued
+        (row,) = database_contents(db_path)["issued_briefing"]
+        assert (row[1], row[3], row[4], row[5]) == (issued.id, "2026-01-06", "2026-01-12", "lead")
 
         scope = briefing_scope(seeded_db, at(date(2026, 1, 20)), since_last=True)
         assert scope == BriefingScope(
@@ -493,7 +581,6 @@ class TestSinceTheLastBriefing:
         with pytest.raises(InputError, match="the author is empty"):
             issue_briefing(seeded_db, briefing_scope(seeded_db, at(TODAY)), at(TODAY).now(), "  ")
         assert database_contents(db_path) == before
-        assert last_issued(seeded_db) is None
 
 
 class TestRetractedEvidence:
@@ -517,7 +604,7 @@ class TestRetractedEvidence:
         miami = indicator(briefing, "miami-talks")
 
         (number,) = miami.assessments[0].evidence
-        reference = briefing.reference(number)
+        reference = briefing.reference(number).observation
         assert reference.id == observation
         assert reference.retraction is not None
         assert (reference.retraction.reason, reference.retraction.author) == (
@@ -528,7 +615,13 @@ class TestRetractedEvidence:
             PeriodObservation(number, "toward", late=False, retracted=True),
         )
         assert miami.retractions == (
-            PeriodRetraction(number, "The outlet withdrew it", "ben", at(date(2026, 1, 10)).now()),
+            PeriodRetraction(
+                number,
+                "The outlet withdrew it",
+                "ben",
+                at(date(2026, 1, 10)).now(),
+                date(2026, 1, 10),
+            ),
         )
         # A retracted observation is not new evidence; the assessment made on it still stands.
         assert miami.new_observation_count == 0
@@ -552,7 +645,7 @@ class TestRetractedEvidence:
         briefing = brief(seeded_db, at(date(2026, 1, 15)), since="2026-01-06", until="2026-01-12")
         miami = indicator(briefing, "miami-talks")
         (number,) = miami.assessments[0].evidence
-        assert briefing.reference(number).retraction is None
+        assert briefing.reference(number).observation.retraction is None
         assert miami.observations == (
             PeriodObservation(number, "toward", late=False, retracted=False),
         )
@@ -573,7 +666,7 @@ class TestRetractedEvidence:
         briefing = brief(seeded_db, at(date(2026, 1, 15)), since="2026-01-06", until="2026-01-12")
         miami = indicator(briefing, "miami-talks")
         (number,) = miami.assessments[0].evidence
-        assert (briefing.reference(number).retraction is not None) is shown
+        assert (briefing.reference(number).observation.retraction is not None) is shown
         assert miami.observations == ()  # dated and recorded before the period
         assert [r.reference for r in miami.retractions] == ([number] if shown else [])
         assert briefing.counts.retractions == int(shown)
@@ -595,7 +688,8 @@ class TestRetractedEvidence:
         for key in ("european-unity", "european-hedging"):
             listed = indicator(briefing, key)
             assert [
-                (briefing.reference(r.reference).summary, r.reason) for r in listed.retractions
+                (briefing.reference(r.reference).observation.summary, r.reason)
+                for r in listed.retractions
             ] == [("Two leaders object", "Only one leader")]
             assert listed.observations == ()
         territory = indicator(briefing, "territory")
@@ -629,6 +723,7 @@ class TestCounts:
             moved_toward=2,
             moved_away=1,
             changed=4,
+            first_assessed=0,
             assessments=6,
             late_assessments=1,
             new_observations=2,
@@ -720,3 +815,14 @@ class TestDeterminism:
         scope = briefing_scope(seeded_db, clock)
         assert build_briefing(seeded_db, clock, scope).generated_at == clock.now()
         assert build_briefing(seeded_db, clock, scope, GENERATED).generated_at == GENERATED
+
+
+class TestChartWeeks:
+    def test_a_weeks_total_counts_an_observation_on_two_themes_once(
+        self, seeded_db: Database
+    ) -> None:
+        observe(seeded_db, at(date(2026, 1, 8)), "territory:away", "civilian-toll:away")
+        briefing = brief(seeded_db, at(TODAY))
+        by_theme = {t.key: t.weekly_observations[-1] for t in briefing.themes}
+        assert sum(by_theme.values()) == 2
+        assert briefing.weekly_observations[-1] == 1

@@ -381,6 +381,9 @@ def test_i_records_the_briefing_as_issued_after_asking(
             for n in notifications(pilot)
         ), notifications(pilot)
         assert "16–22 December 2025" in period_line(pilot)
+        # What was just issued is not offered for issuing again.
+        await press(pilot, "i")
+        assert pilot.app.screen is screen
 
     run_app(seeded_db, clock, scenario)
     after = database_contents(db_path)
@@ -445,3 +448,35 @@ def test_i_does_nothing_when_looking_at_a_past_date(
 
     run_app(seeded_db, clock, scenario)
     assert database_contents(db_path) == before
+
+
+def test_issuing_a_briefing_since_the_last_one_keeps_showing_it(
+    seeded_db: Database, clock: FixedClock, db_path: Path
+) -> None:
+    week_before = briefing_scope(seeded_db, clock, since="2025-12-09", until="2025-12-15")
+    issue_briefing(seeded_db, week_before, clock.now())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = await open_briefing(pilot)
+        await press(pilot, "p")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, PeriodDialog)
+        dialog.query_one("#since-last", Checkbox).value = True
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is screen
+        assert "16–22 December 2025" in period_line(pilot)
+        assert "since the briefing issued by" in period_line(pilot)
+
+        await press(pilot, "i")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await press(pilot, "y")
+        assert pilot.app.screen is screen
+        # The re-read after issuing shows the issued week, not "nothing since the last one".
+        assert not any("already covers" in n for n in notifications(pilot)), notifications(pilot)
+        assert "16–22 December 2025" in period_line(pilot)
+
+    run_app(seeded_db, clock, scenario)
+    assert [row[:2] for row in issued_rows(db_path)] == [
+        ("2025-12-09", "2025-12-15"),
+        ("2025-12-16", "2025-12-22"),
+    ]

@@ -97,11 +97,14 @@ def briefing_scope(
                     if since is not None
                     else end - timedelta(days=DEFAULT_DAYS - 1)
                 )
-    if start > end:
-        raise inputs.InputError(
-            f"the period starts on {start.isoformat()}, after it ends on {end.isoformat()}",
-            field="since",
-        )
+        if start > end:
+            raise inputs.InputError(
+                f"the period starts on {start.isoformat()}, after it ends on {end.isoformat()}",
+                field="since",
+            )
+        # However the period was chosen, a briefing issued up to the day before it is the one
+        # it follows: what was recorded after that one is news, so both ways give the same.
+        follows = follows or _issued_ending(session, indicator_set, start - timedelta(days=1))
     return BriefingScope(set_slug=indicator_set.slug, period=Period(start, end), follows=follows)
 
 
@@ -151,11 +154,6 @@ def issue_briefing(
         return _entry(issued, indicator_set.slug)
 
 
-def last_issued(db: Database, set_slug: str | None = None) -> IssuedEntry | None:
-    with db.reading() as session:
-        return _last_issued(session, briefing_set(session, set_slug))
-
-
 def _last_issued(session: Session, indicator_set: IndicatorSet) -> IssuedEntry | None:
     # The one that reaches furthest, not the one issued most recently: re-issuing an old week
     # must not send the next briefing back in time.
@@ -167,6 +165,16 @@ def _last_issued(session: Session, indicator_set: IndicatorSet) -> IssuedEntry |
             col(IssuedBriefing.issued_at).desc(),
             col(IssuedBriefing.id).desc(),
         )
+        .limit(1)
+    ).first()
+    return _entry(issued, indicator_set.slug) if issued is not None else None
+
+
+def _issued_ending(session: Session, indicator_set: IndicatorSet, day: date) -> IssuedEntry | None:
+    issued = session.exec(
+        select(IssuedBriefing)
+        .where(IssuedBriefing.set_id == indicator_set.id, IssuedBriefing.period_end == day)
+        .order_by(col(IssuedBriefing.issued_at).desc(), col(IssuedBriefing.id).desc())
         .limit(1)
     ).first()
     return _entry(issued, indicator_set.slug) if issued is not None else None

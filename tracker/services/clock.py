@@ -23,6 +23,10 @@ class Clock:
         # A naive datetime's astimezone() applies the local zone's rules for that date (DST).
         return datetime.combine(day, time.min).astimezone(UTC)
 
+    def day_of(self, moment: datetime) -> date:
+        """The local calendar day a stored (UTC) moment fell on."""
+        return moment.astimezone().date()
+
 
 @dataclass(frozen=True)
 class FixedClock(Clock):
@@ -37,3 +41,6 @@ class FixedClock(Clock):
 
     def start_of(self, day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(UTC)
+
+    def day_of(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()

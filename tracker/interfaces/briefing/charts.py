@@ -129,9 +129,11 @@ def observations_chart_svg(briefing: Briefing) -> str:
                 linewidth=0.6,
             )
             bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
-        for x, total in zip(weeks, bottoms, strict=True):
+        # Above each bar, the week's observations counted once each (a bar stacks one segment
+        # per theme an observation bears on, so it can stand taller than that).
+        for x, height, total in zip(weeks, bottoms, briefing.weekly_observations, strict=True):
             if total:
-                axes.text(x, total, str(total), ha="center", va="bottom", fontsize=8)
+                axes.text(x, height, str(total), ha="center", va="bottom", fontsize=8)
         axes.set_xticks(list(weeks), [short_date(week) for week in briefing.weeks])
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(0, max(max(bottoms, default=0) * 1.15, 1))

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from tracker.errors import TrackerError
 from tracker.services.briefing import Briefing
-
-FORMATS = ("md", "html", "json")
 
 
 class DocumentError(TrackerError):
@@ -41,10 +39,10 @@ def write_document(path: Path, text: str) -> None:
         raise DocumentError(
             f"cannot write the briefing to {path}: the folder {target.parent} does not exist"
         )
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".part", dir=target.parent
-        )
+        # Created as any new file is (the user's umask applies), and never over another.
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise DocumentError(f"cannot write the briefing to {path}: {exc.strerror}") from exc
     try:
@@ -52,8 +50,7 @@ def write_document(path: Path, text: str) -> None:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise DocumentError(f"cannot write the briefing to {path}: {exc.strerror}") from exc

@@ -41,6 +41,7 @@ def briefing_json(briefing: Briefing) -> str:
         "generated_at": briefing.generated_at.isoformat(),
         "counts": briefing.counts.__dict__,
         "chart_weeks": [week.isoformat() for week in briefing.weeks],
+        "weekly_observations": list(briefing.weekly_observations),
         "themes": [_theme(theme) for theme in briefing.themes],
         "references": [_reference(reference) for reference in briefing.references],
     }
@@ -67,6 +68,7 @@ def _indicator(i: IndicatorBrief) -> dict[str, Any]:
         "start": _status(i.start),
         "end": _status(i.end),
         "changed": i.changed,
+        "first_assessed": i.first_assessed,
         "moved": i.moved,
         "quiet": i.quiet,
         "last_observed_on": iso(i.last_observed_on),
@@ -86,6 +88,7 @@ def _indicator(i: IndicatorBrief) -> dict[str, Any]:
                 "reason": r.reason,
                 "author": r.author,
                 "recorded_at": r.recorded_at.isoformat(),
+                "recorded_on": r.recorded_on.isoformat(),
             }
             for r in i.retractions
         ],
@@ -112,6 +115,7 @@ def _assessment(a: PeriodAssessment) -> dict[str, Any]:
         "author": a.author,
         "effective_on": a.effective_on.isoformat(),
         "recorded_at": a.recorded_at.isoformat(),
+        "recorded_on": a.recorded_on.isoformat(),
         "late": a.late,
         "evidence": list(a.evidence),
     }
@@ -124,6 +128,7 @@ def _reference(reference: Reference) -> dict[str, Any]:
         "id": o.id,
         "event_date": o.event_date.isoformat(),
         "recorded_at": o.recorded_at.isoformat(),
+        "recorded_on": reference.recorded_on.isoformat(),
         "summary": o.summary,
         "quote": o.quote,
         "note": o.note,
@@ -142,6 +147,7 @@ def _reference(reference: Reference) -> dict[str, Any]:
                 "reason": o.retraction.reason,
                 "author": o.retraction.author,
                 "recorded_at": o.retraction.recorded_at.isoformat(),
+                "recorded_on": iso(reference.retracted_on),
             }
             if o.retraction
             else None

@@ -19,9 +19,9 @@ from markupsafe import Markup
 
 from tracker.interfaces.wording import grading, grading_code, status_words
 
-# Everything that CommonMark (and GitHub's tables and strikethrough) gives a meaning to inside a
-# line; a backslash makes each one literal.
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~#!])")
+# Everything that CommonMark (and GitHub's tables, strikethrough and $maths$) gives a meaning to
+# inside a line; a backslash makes each one literal.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~#!$])")
 # What gives a meaning to the start of a line: lists, headings, quotes, rules.
 _MARKDOWN_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"

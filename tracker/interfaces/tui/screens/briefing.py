@@ -26,7 +26,12 @@ from tracker.interfaces.briefing.markdown import briefing_markdown
 from tracker.interfaces.briefing.templating import period_text
 from tracker.interfaces.tui.screens.base import RecordScreen
 from tracker.services.briefing import Briefing, build_briefing
-from tracker.services.briefing_periods import BriefingScope, briefing_scope, issue_briefing
+from tracker.services.briefing_periods import (
+    BriefingScope,
+    Period,
+    briefing_scope,
+    issue_briefing,
+)
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -67,6 +72,7 @@ class BriefingScreen(RecordScreen):
         self.set_slug = set_slug
         self.choice = PeriodChoice()
         self.shown: ShownBriefing | None = None
+        self.issued: Period | None = None  # issued from this screen: not offered again
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -134,7 +140,9 @@ class BriefingScreen(RecordScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"export", "issue"} and self.shown is None:
             return None  # shown dimmed until the briefing has been read
-        if action == "issue" and self.tracker.read_only:
+        if action == "issue" and (
+            self.tracker.read_only or (self.shown and self.shown.scope.period == self.issued)
+        ):
             return None
         return True
 
@@ -184,7 +192,7 @@ class BriefingScreen(RecordScreen):
         from tracker.interfaces.tui.screens.confirm import ConfirmDialog
 
         shown = self.shown
-        if shown is None or self.tracker.read_only:
+        if shown is None or self.tracker.read_only or shown.scope.period == self.issued:
             return
         period = shown.scope.period
         next_start = (period.end + timedelta(days=1)).isoformat()
@@ -213,6 +221,9 @@ class BriefingScreen(RecordScreen):
             return (scope.period.end + timedelta(days=1)).isoformat()
 
         def issued(next_start: str) -> None:
+            # Keep showing what was issued: "since the last briefing" now starts after it.
+            self.choice = PeriodChoice(since=scope.period.start, until=scope.period.end)
+            self.issued = scope.period
             self.notify(
                 f"Recorded as issued. The next briefing since the last one starts on {next_start}.",
                 title="Issued",
