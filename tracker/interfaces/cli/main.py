@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.errors import StorageFailure, TrackerError
-from tracker.interfaces.briefing.documents import briefing_document, write_document
+from tracker.interfaces.briefing.documents import briefing_document
 from tracker.interfaces.cli import output, render
+from tracker.interfaces.files import read_text_file, write_whole_file
+from tracker.interfaces.observations_csv import observations_csv
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing import build_briefing
 from tracker.services.briefing_periods import (
@@ -30,6 +32,9 @@ from tracker.services.briefing_periods import (
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.record_export import export_record
+from tracker.services.record_file import read_record_file, record_file_schema
+from tracker.services.record_import import import_record
 from tracker.services.retractions import retract_observation
 from tracker.services.seeding import load_definitions, open_desk_database, read_definitions
 from tracker.services.status import status_as_of
@@ -360,7 +365,7 @@ def brief(
         if output_file is None:
             output.data(document.rstrip("\n"))
         else:
-            write_document(output_file, document)
+            write_whole_file(output_file, document)
         issued = (
             issue_briefing(database, scope, briefing.generated_at, issued_by) if issue else None
         )
@@ -377,6 +382,75 @@ def _format_of(path: Path | None) -> str:
 
 def _day_after(scope: BriefingScope) -> str:
     return (scope.period.end + timedelta(days=1)).isoformat()
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    set_slug: Annotated[
+        str | None, typer.Option("--set", help="Only this indicator set and its records.")
+    ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    ] = None,
+    as_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="json (everything, for import) or csv (observations, for spreadsheets).",
+        ),
+    ] = "json",
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the export format as JSON Schema instead.")
+    ] = False,
+) -> None:
+    """Everything recorded (sets, indicators, observations, retractions, assessments, issued
+    briefings) as versioned JSON, for backup, moving to a team database, or other tools."""
+    if schema:
+        output.data(record_file_schema())
+        return
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        if as_format not in {"json", "csv"}:
+            raise TrackerError(f"--format must be json or csv, not '{as_format}'")
+        record = export_record(invocation.database(), set_slug)
+        text = record.to_json() if as_format == "json" else observations_csv(record)
+        if output_file is None:
+            output.data(text.rstrip("\n"))
+        else:
+            write_whole_file(output_file, text)
+    if output_file is not None:
+        output.say(
+            f"Exported {len(record.sets)} set(s), {len(record.observations)} observation(s), "
+            f"{len(record.assessments)} assessment(s), {len(record.retractions)} retraction(s) "
+            f"and {len(record.issued_briefings)} issued briefing(s) to {output_file}."
+        )
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A file made by tracker export.")],
+) -> None:
+    """Merge an export into this database: all of it or, on any problem, none of it. Records
+    already here are skipped, so importing twice changes nothing."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        record = read_record_file(read_text_file(path), str(path))
+        # A new database is not seeded first: the file brings its own sets.
+        database = invocation.database(seed_if_new=False)
+        report = import_record(database, record)
+    added = ", ".join(f"{count} {kind}" for kind, count in report.added.items()) or "nothing new"
+    kept = (
+        f"; {report.definitions_kept} definition(s) here differ in wording and were kept"
+        if report.definitions_kept
+        else ""
+    )
+    output.say(
+        f"Imported {path} into {database.describe()}: {added} added; "
+        f"{report.already_held} record(s) were already here{kept}."
+    )
 
 
 @app.command()

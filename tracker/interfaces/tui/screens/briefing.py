@@ -21,9 +21,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tracker.interfaces.briefing.documents import briefing_document, write_document
+from tracker.interfaces.briefing.documents import briefing_document
 from tracker.interfaces.briefing.markdown import briefing_markdown
 from tracker.interfaces.briefing.templating import period_text
+from tracker.interfaces.files import write_whole_file
 from tracker.interfaces.tui.screens.base import RecordScreen
 from tracker.services.briefing import Briefing, build_briefing
 from tracker.services.briefing_periods import (
@@ -180,7 +181,7 @@ class BriefingScreen(RecordScreen):
 
     def _export(self, briefing: Briefing, path: Path, output_format: str) -> None:
         def write() -> Path:
-            write_document(path, briefing_document(briefing, output_format))
+            write_whole_file(path, briefing_document(briefing, output_format))
             return path
 
         def written(path: Path) -> None:

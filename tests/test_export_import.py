@@ -1,0 +1,251 @@
+"""Export and import: a round trip gives identical bytes, importing twice changes nothing, a
+merge keeps both desks' records, and a conflict writes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, database_contents, run_tracker, tracker_env
+from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.briefing_periods import briefing_scope, issue_briefing
+from tracker.services.clock import FixedClock
+from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.record_export import export_record
+from tracker.services.record_file import RecordFile, read_record_file
+from tracker.services.record_import import ImportConflict, import_record
+from tracker.services.retractions import retract_observation
+from tracker.services.seeding import seed_if_empty
+from tracker.services.status import status_as_of
+from tracker.storage.database import Database, open_database
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "*bold* _it_ [link](http://x) # heading | pipe `code`",
+    "وقف إطلاق النار",
+    "🕊️🇺🇦 \"quoted\" 'single'",
+    "line one\nline two\n\n- a list item",
+]
+
+
+def fill(db: Database, seed: int, start: datetime) -> None:
+    """Observations with varied text, bearings and grades; assessments citing them; a
+    retraction; an issued briefing. Reproducible from `seed`."""
+    rng = random.Random(seed)
+    keys = [s.key for s in status_as_of(db, FixedClock(start)).indicators]
+    recorded: list[tuple[str, str]] = []
+    for n in range(40):
+        clock = FixedClock(start + timedelta(hours=7 * n, microseconds=rng.randrange(10**6)))
+        chosen = rng.sample(keys, rng.randint(1, 3))
+        text = rng.choice(HOSTILE) + f" #{n} " + "word " * rng.randint(0, 60)
+        observation = record_observation(
+            db,
+            ObservationDraft(
+                bearings=[(key, rng.choice(["toward", "away", "none"])) for key in chosen],
+                summary=text,
+                event_date=(clock.today() - timedelta(days=rng.randint(0, 20))).isoformat(),
+                quote=rng.choice([None, *HOSTILE]),
+                note=rng.choice([None, "A caveat"]),
+                source_title=rng.choice([None, "Wire story"]),
+                source_publisher=rng.choice([None, "Example Wire"]),
+                source_url=rng.choice([None, "https://example.org/a?b=1&c=<2>"]),
+                reliability=rng.choice([None, "A", "C", "F"]),
+                credibility=rng.choice([None, "1", "4"]),
+                author=rng.choice(["ana", "ben", "Zoë 🕊️"]),
+            ),
+            clock,
+        )
+        recorded.append((observation.id, chosen[0]))
+        if n % 5 == 4:
+            direction = rng.choice(["toward", "away"])
+            assess_indicator(
+                db,
+                AssessmentDraft(
+                    indicator_key=chosen[0],
+                    status="moved",
+                    direction=direction,
+                    rationale=rng.choice(HOSTILE),
+                    evidence=[observation.id],
+                    author="ana",
+                    effective_on=observation.event_date.isoformat(),
+                ),
+                clock,
+            )
+    last = FixedClock(start + timedelta(days=13))
+    retract_observation(db, recorded[3][0], "The outlet withdrew it", last, "ben")
+    issue_briefing(db, briefing_scope(db, last), last.now(), "lead")
+
+
+@pytest.fixture
+def filled_db(seeded_db: Database) -> Database:
+    fill(seeded_db, seed=1, start=datetime(2025, 12, 22, 10, tzinfo=UTC))
+    return seeded_db
+
+
+def empty_database(path: Path) -> Database:
+    return open_database(str(path))
+
+
+def test_a_round_trip_into_a_new_database_gives_identical_bytes(
+    filled_db: Database, tmp_path: Path
+) -> None:
+    exported = export_record(filled_db).to_json()
+    copy = empty_database(tmp_path / "copy.sqlite3")
+    try:
+        report = import_record(copy, read_record_file(exported, "export.json"))
+        assert report.added["observations"] == 60  # 20 seeded and 40 made here
+        assert export_record(copy).to_json() == exported
+    finally:
+        copy.close()
+
+
+def test_importing_twice_changes_nothing(filled_db: Database, tmp_path: Path) -> None:
+    record = export_record(filled_db)
+    path = tmp_path / "copy.sqlite3"
+    copy = empty_database(path)
+    try:
+        import_record(copy, record)
+        after_first = database_contents(path)
+        report = import_record(copy, record)
+        assert report.added == {}
+        assert report.already_held == (
+            len(record.observations)
+            + len(record.assessments)
+            + len(record.retractions)
+            + len(record.issued_briefings)
+        )
+        assert database_contents(path) == after_first
+    finally:
+        copy.close()
+
+
+def test_a_merge_keeps_both_desks_records_and_seeded_ones_once(
+    filled_db: Database, tmp_path: Path
+) -> None:
+    # A second desk seeded the same set a day later and recorded its own work.
+    path = tmp_path / "team.sqlite3"
+    team = empty_database(path)
+    try:
+        seed_if_empty(team, FixedClock(datetime(2025, 12, 23, 8, tzinfo=UTC)))
+        fill(team, seed=2, start=datetime(2025, 12, 24, 10, tzinfo=UTC))
+        ours, theirs = export_record(filled_db), export_record(team)
+
+        report = import_record(team, ours)
+        assert report.added["observations"] == 40  # the seeded 20 are the same records
+        merged = export_record(team)
+        uuids = {o.uuid for o in merged.observations}
+        assert uuids == {o.uuid for o in ours.observations} | {o.uuid for o in theirs.observations}
+        assert len(merged.observations) == 20 + 40 + 40
+        assert {a.uuid for a in merged.assessments} >= {a.uuid for a in ours.assessments}
+        assert len(merged.issued_briefings) == 2
+    finally:
+        team.close()
+
+
+def test_a_conflicting_record_is_reported_and_nothing_is_written(
+    filled_db: Database, tmp_path: Path
+) -> None:
+    record = export_record(filled_db)
+    path = tmp_path / "copy.sqlite3"
+    copy = empty_database(path)
+    try:
+        import_record(copy, record)
+        before = database_contents(path)
+        document = json.loads(record.to_json())
+        changed = document["observations"][25]
+        changed["summary"] = "Edited somewhere else"
+        # New records in the same file must not be written either.
+        extra = dict(document["observations"][26], uuid="00000000-0000-4000-8000-000000000001")
+        document["observations"].append(extra)
+        mangled = read_record_file(json.dumps(document), "edited.json")
+        with pytest.raises(ImportConflict) as refused:
+            import_record(copy, mangled)
+        message = str(refused.value)
+        assert f"observation {changed['uuid']} differs in summary" in message
+        assert message.endswith("Nothing was imported")
+        assert database_contents(path) == before
+    finally:
+        copy.close()
+
+
+def test_export_of_one_set_holds_only_that_set(filled_db: Database) -> None:
+    everything = export_record(filled_db)
+    (only,) = export_record(filled_db, "russia-ukraine-2025-12").sets
+    assert only.slug == "russia-ukraine-2025-12"
+    assert isinstance(everything, RecordFile) and len(everything.sets) == 1
+
+
+def test_the_command_line_exports_and_imports_into_a_new_database_without_seeding_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    observed = cli("observe", "miami-talks", "--text", "<b>Seen</b> in Miami", "--source", "Wire")
+    assert observed.returncode == 0, observed.stderr
+    exported = cli("export", "-o", str(tmp_path / "desk.json"))
+    assert exported.returncode == 0, exported.stderr
+    assert "Exported 1 set(s), 21 observation(s)" in exported.stderr
+
+    target = tmp_path / "new.sqlite3"
+    imported = run_tracker(
+        "--db", str(target), "import", str(tmp_path / "desk.json"),
+        cwd=tmp_path, env=tracker_env(tmp_path),
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    assert "New database" not in imported.stderr  # not seeded before the import
+    assert "21 observations" in imported.stderr
+    again = run_tracker("--db", str(target), "export", cwd=tmp_path, env=tracker_env(tmp_path))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == (tmp_path / "desk.json").read_text(encoding="utf-8")
+
+
+def test_export_schema_describes_the_file(tmp_path: Path) -> None:
+    result = run_tracker("export", "--schema", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["properties"]["tracker_export"]["const"] == 1
+    assert set(schema["required"]) == {
+        "tracker_export",
+        "sets",
+        "observations",
+        "retractions",
+        "assessments",
+        "issued_briefings",
+    }
+
+
+def test_a_copied_seeded_file_round_trips_through_the_command_line(
+    cli_db: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.json"
+    result = run_tracker("--db", str(cli_db), "export", "-o", str(first), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(cli_db, copy)
+    # Importing a database's own export into a copy of it adds nothing.
+    result = run_tracker("--db", str(copy), "import", str(first), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "nothing new added" in result.stderr
+    assert database_contents(copy) == database_contents(cli_db)
+    assert date.fromisoformat(json.loads(first.read_text())["observations"][0]["event_date"])
+
+
+def test_csv_export_has_a_row_per_observation_and_defuses_formulas(cli: Cli) -> None:
+    formula = '=HYPERLINK("http://evil.example","click")'
+    observed = cli("observe", "miami-talks", "--text", formula, "--source", "@wire")
+    assert observed.returncode == 0, observed.stderr
+    result = cli("export", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0][:4] == ["id", "event_date", "recorded_at", "summary"]
+    assert len(rows) == 1 + 21
+    (ours,) = [row for row in rows if observed.stdout.strip() == row[0]]
+    assert ours[3] == "'" + formula
+    assert ours[6] == "'@wire"
+    assert ours[14] == "russia-ukraine-2025-12/miami-talks:none"

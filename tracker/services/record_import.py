@@ -1,0 +1,343 @@
+"""`tracker import`: a `RecordFile` merged into the database, all of it or none of it.
+
+Records are matched by UUID. One already held and identical is skipped, so importing twice
+changes nothing; one held with different content is a conflict, and a conflict stops the whole
+import before anything is written. Sets, themes and indicators are matched by slug and key:
+missing ones are added, and the wording of ones already held is kept (definitions change through
+`tracker seed`, not through imports). Records loaded from the definition files (author "seed")
+carry UUIDs derived from the set, so two desks that seeded the same set hold the same records,
+loaded at different times: those are taken as the same record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from tracker.services import inputs
+from tracker.services.record_export import (
+    Names,
+    bearings_where,
+    evidence_of,
+    exported_assessment,
+    exported_briefing,
+    exported_observation,
+    exported_retraction,
+)
+from tracker.services.record_file import (
+    ExportedAssessment,
+    ExportedObservation,
+    ExportedSet,
+    RecordFile,
+)
+from tracker.services.seeding import SEED_AUTHOR
+from tracker.storage.database import Database
+from tracker.storage.models import (
+    Assessment,
+    AssessmentEvidence,
+    Indicator,
+    IndicatorSet,
+    IssuedBriefing,
+    Observation,
+    ObservationIndicator,
+    Retraction,
+    Theme,
+)
+
+# Conflicts listed in the message; the rest are counted.
+SHOWN_CONFLICTS = 5
+
+
+@dataclass
+class ImportReport:
+    added: dict[str, int] = field(default_factory=dict)
+    already_held: int = 0
+    definitions_kept: int = 0  # sets, themes or indicators held with other wording
+
+    def add(self, kind: str) -> None:
+        self.added[kind] = self.added.get(kind, 0) + 1
+
+
+class ImportConflict(inputs.InputError):
+    """The file and the database disagree about records with the same identity."""
+
+
+def import_record(db: Database, record: RecordFile) -> ImportReport:
+    report = ImportReport()
+    conflicts: list[str] = []
+    with db.writing() as session:
+        for exported in record.sets:
+            _merge_set(session, exported, report)
+        session.flush()
+        names = Names.read(session)
+        _check_references(record, names)
+        ids = _IdsByUuid.read(session, record)
+        for observation in record.observations:
+            _merge_observation(session, observation, names, ids, report, conflicts)
+        session.flush()
+        names = Names.read(session)
+        ids = _IdsByUuid.read(session, record)
+        for retraction in record.retractions:
+            held = ids.retractions.get(retraction.uuid)
+            if held is not None:
+                _compare(exported_retraction(held, names), retraction, report, conflicts)
+                continue
+            observation_id = ids.observations.get(retraction.observation)
+            if observation_id is None:
+                raise inputs.InputError(
+                    f"retraction {retraction.uuid} withdraws observation "
+                    f"{retraction.observation}, which neither the file nor this database holds; "
+                    "nothing was imported"
+                )
+            earlier = session.exec(
+                select(Retraction).where(Retraction.observation_id == observation_id)
+            ).first()
+            if earlier is not None:
+                conflicts.append(
+                    f"observation {retraction.observation} is retracted in both, by different "
+                    f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
+                )
+                continue
+            session.add(
+                Retraction(
+                    uuid=retraction.uuid,
+                    observation_id=observation_id,
+                    reason=retraction.reason,
+                    author=retraction.author,
+                    recorded_at=retraction.recorded_at,
+                )
+            )
+            report.add("retractions")
+        for assessment in record.assessments:
+            _merge_assessment(session, assessment, names, ids, report, conflicts)
+        for briefing in record.issued_briefings:
+            held_briefing = ids.briefings.get(briefing.uuid)
+            if held_briefing is not None:
+                _compare(exported_briefing(held_briefing, names), briefing, report, conflicts)
+                continue
+            set_id = _set_id(names, briefing.set)
+            session.add(
+                IssuedBriefing(
+                    uuid=briefing.uuid,
+                    set_id=set_id,
+                    period_start=briefing.period_start,
+                    period_end=briefing.period_end,
+                    author=briefing.author,
+                    issued_at=briefing.issued_at,
+                )
+            )
+            report.add("issued briefings")
+        if conflicts:
+            shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
+            more = len(conflicts) - SHOWN_CONFLICTS
+            raise ImportConflict(
+                f"{len(conflicts)} record(s) in the file differ from the same record here: "
+                f"{shown}{f'; and {more} more' if more > 0 else ''}. Nothing was imported"
+            )
+    return report
+
+
+@dataclass
+class _IdsByUuid:
+    observations: dict[str, int]
+    observation_rows: dict[str, Observation]
+    retractions: dict[str, Retraction]
+    assessments: dict[str, Assessment]
+    briefings: dict[str, IssuedBriefing]
+
+    @classmethod
+    def read(cls, session: Session, record: RecordFile) -> _IdsByUuid:
+        wanted = {o.uuid for o in record.observations} | {r.observation for r in record.retractions}
+        wanted |= {uuid for a in record.assessments for uuid in a.evidence}
+        observations = session.exec(
+            select(Observation).where(col(Observation.uuid).in_(wanted))
+        ).all()
+        return cls(
+            observations={o.uuid: o.id or 0 for o in observations},
+            observation_rows={o.uuid: o for o in observations},
+            retractions=_by_uuid(session, Retraction, [r.uuid for r in record.retractions]),
+            assessments=_by_uuid(session, Assessment, [a.uuid for a in record.assessments]),
+            briefings=_by_uuid(session, IssuedBriefing, [b.uuid for b in record.issued_briefings]),
+        )
+
+
+def _by_uuid(session: Session, model: type, uuids: list[str]) -> dict:  # type: ignore[type-arg]
+    rows = session.exec(select(model).where(col(model.uuid).in_(uuids))).all()  # type: ignore[attr-defined]
+    return {row.uuid: row for row in rows}
+
+
+def _merge_set(session: Session, exported: ExportedSet, report: ImportReport) -> None:
+    held = session.exec(select(IndicatorSet).where(IndicatorSet.slug == exported.slug)).first()
+    if held is None:
+        held = IndicatorSet(
+            slug=exported.slug,
+            title=exported.title,
+            description=exported.description,
+            sources=exported.sources,
+            definition_file=exported.definition_file,
+            loaded_at=exported.loaded_at,
+        )
+        session.add(held)
+        session.flush()
+        report.add("sets")
+    elif (held.title, held.description, held.sources) != (
+        exported.title,
+        exported.description,
+        exported.sources,
+    ):
+        report.definitions_kept += 1
+    themes = {t.key: t for t in session.exec(select(Theme).where(Theme.set_id == held.id)).all()}
+    for theme in exported.themes:
+        if theme.key not in themes:
+            themes[theme.key] = Theme(
+                set_id=held.id or 0, key=theme.key, title=theme.title, position=theme.position
+            )
+            session.add(themes[theme.key])
+            report.add("themes")
+        elif themes[theme.key].title != theme.title:
+            report.definitions_kept += 1
+    session.flush()
+    indicators = {
+        i.key: i for i in session.exec(select(Indicator).where(Indicator.set_id == held.id)).all()
+    }
+    for indicator in exported.indicators:
+        if indicator.theme not in themes:
+            raise inputs.InputError(
+                f"indicator '{indicator.key}' of set '{exported.slug}' names a theme "
+                f"'{indicator.theme}' the file does not define; nothing was imported"
+            )
+        values = indicator.model_dump(exclude={"key", "theme"})
+        if indicator.key not in indicators:
+            session.add(
+                Indicator(
+                    set_id=held.id or 0,
+                    theme_id=themes[indicator.theme].id or 0,
+                    key=indicator.key,
+                    **values,
+                )
+            )
+            report.add("indicators")
+        elif any(getattr(indicators[indicator.key], k) != v for k, v in values.items()):
+            report.definitions_kept += 1
+
+
+def _check_references(record: RecordFile, names: Names) -> None:
+    """Every set and indicator a record names exists, in the file or here."""
+    known = set(names.indicators.values())
+    named = [(b.set, b.indicator) for o in record.observations for b in o.bearings]
+    named += [(a.set, a.indicator) for a in record.assessments]
+    for slug, key in named:
+        if (slug, key) not in known:
+            raise inputs.InputError(
+                f"the file refers to indicator '{key}' of set '{slug}', which neither the file "
+                "nor this database defines; nothing was imported"
+            )
+    for briefing in record.issued_briefings:
+        _set_id(names, briefing.set)
+
+
+def _set_id(names: Names, slug: str) -> int:
+    for set_id, held in names.set_slugs.items():
+        if held == slug:
+            return set_id
+    raise inputs.InputError(
+        f"the file refers to set '{slug}', which neither the file nor this database defines; "
+        "nothing was imported"
+    )
+
+
+def _indicator_id(names: Names, slug: str, key: str) -> int:
+    for indicator_id, named in names.indicators.items():
+        if named == (slug, key):
+            return indicator_id
+    raise AssertionError("checked by _check_references")
+
+
+def _merge_observation(
+    session: Session,
+    exported: ExportedObservation,
+    names: Names,
+    ids: _IdsByUuid,
+    report: ImportReport,
+    conflicts: list[str],
+) -> None:
+    held = ids.observation_rows.get(exported.uuid)
+    if held is not None:
+        sets = {b.set for b in exported.bearings}
+        bearings = [
+            b
+            for b in bearings_where(
+                session, names, col(ObservationIndicator.observation_id) == held.id
+            ).get(held.id or 0, [])
+            if b.set in sets
+        ]
+        _compare(exported_observation(held, bearings), exported, report, conflicts)
+        return
+    observation = Observation(**exported.model_dump(exclude={"bearings"}))
+    session.add(observation)
+    session.flush()
+    ids.observations[exported.uuid] = observation.id or 0
+    for bearing in exported.bearings:
+        session.add(
+            ObservationIndicator(
+                observation_id=observation.id or 0,
+                indicator_id=_indicator_id(names, bearing.set, bearing.indicator),
+                bearing=bearing.bearing,
+                event_date=exported.event_date,
+            )
+        )
+    report.add("observations")
+
+
+def _merge_assessment(
+    session: Session,
+    exported: ExportedAssessment,
+    names: Names,
+    ids: _IdsByUuid,
+    report: ImportReport,
+    conflicts: list[str],
+) -> None:
+    held = ids.assessments.get(exported.uuid)
+    if held is not None:
+        evidence = evidence_of(session, [held.id or 0], names).get(held.id or 0, [])
+        _compare(exported_assessment(held, names, evidence), exported, report, conflicts)
+        return
+    missing = [uuid for uuid in exported.evidence if uuid not in ids.observations]
+    if missing:
+        raise inputs.InputError(
+            f"assessment {exported.uuid} cites observation {missing[0]}, which neither the file "
+            "nor this database holds; nothing was imported"
+        )
+    assessment = Assessment(
+        indicator_id=_indicator_id(names, exported.set, exported.indicator),
+        **exported.model_dump(exclude={"set", "indicator", "evidence"}),
+    )
+    session.add(assessment)
+    session.flush()
+    for uuid in exported.evidence:
+        session.add(
+            AssessmentEvidence(
+                assessment_id=assessment.id or 0, observation_id=ids.observations[uuid]
+            )
+        )
+    report.add("assessments")
+
+
+def _compare(held: object, exported: object, report: ImportReport, conflicts: list[str]) -> None:
+    """The same record, or a conflict; records both loaded from the definitions count as the
+    same whenever they were loaded."""
+    if held == exported:
+        report.already_held += 1
+        return
+    author = getattr(exported, "author", None)
+    if author == SEED_AUTHOR and getattr(held, "author", None) == SEED_AUTHOR:
+        report.already_held += 1
+        return
+    kind = type(exported).__name__.removeprefix("Exported").lower()
+    different = [
+        name
+        for name in type(exported).model_fields  # type: ignore[attr-defined]
+        if getattr(held, name) != getattr(exported, name)
+    ]
+    conflicts.append(f"{kind} {getattr(exported, 'uuid', '')} differs in {', '.join(different)}")
