@@ -22,6 +22,7 @@ from tracker.interfaces.cli import output, render
 from tracker.interfaces.files import read_text_file, write_whole_file
 from tracker.interfaces.observations_csv import observations_csv
 from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.backups import back_up, check_database
 from tracker.services.briefing import build_briefing
 from tracker.services.briefing_periods import (
     BriefingScope,
@@ -451,6 +452,44 @@ def import_command(
         f"Imported {path} into {database.describe()}: {added} added; "
         f"{report.already_held} record(s) were already here{kept}."
     )
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[PATH]",
+            help="Where to write the copy (default: a timestamped file beside the database).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """A consistent copy of the SQLite database, safe to take while tracker is writing."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        written = back_up(invocation.database(seed_if_new=False), invocation.clock, path)
+    output.data(str(written))
+    output.say(f"Backed up to {written}.")
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Run SQLite's integrity check on the database and report what it finds."""
+    invocation = _invocation(ctx)
+    with reporting_errors():
+        database = invocation.database(seed_if_new=False)
+        problems = check_database(database)
+    if problems:
+        for problem in problems:
+            output.error(problem)
+        output.error(
+            f"{database.describe()} is damaged ({len(problems)} problem(s)); restore it from a "
+            "backup or an export"
+        )
+        raise typer.Exit(DATABASE_FAILURE)
+    output.say(f"{database.describe()}: integrity check passed.")
 
 
 @app.command()
