@@ -1,0 +1,770 @@
+"""`tracker import` with hostile files: each is refused with exit status 2, one clear
+`tracker: error:` line naming the problem, no traceback, and the target database exactly as it
+was (a seeded one, and a path where none exists yet). Then hypothesis mangles one field of a
+real export at a time, and the importer either loads it whole (and a second import changes
+nothing) or refuses it with an InputError, leaving the database as it was."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import FIXED_NOW, SET_SLUG, database_contents, run_tracker
+from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.briefing_periods import BriefingScope, Period, issue_briefing
+from tracker.services.clock import FixedClock
+from tracker.services.inputs import InputError
+from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.record_export import export_record
+from tracker.services.record_file import read_record_file
+from tracker.services.record_import import import_record
+from tracker.services.retractions import retract_observation
+from tracker.storage.database import open_database
+
+Contents = dict[str, list[tuple[object, ...]]]
+
+
+# --- a real export: the seeded desk plus records of our own -----------------------------------
+
+
+@dataclass(frozen=True)
+class RichExport:
+    """An export of the seeded database plus observations, an assessment citing one, a
+    retraction and an issued briefing recorded through the services. `places` names where our
+    own records sit in it (list indexes and UUIDs), for the cases and their messages."""
+
+    text: str
+    data: dict[str, Any]
+    places: dict[str, Any]
+
+
+def _index(records: list[dict[str, Any]], uuid_: str) -> int:
+    return next(i for i, record in enumerate(records) if record["uuid"] == uuid_)
+
+
+@pytest.fixture(scope="module")
+def rich_export(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> RichExport:
+    path = tmp_path_factory.mktemp("rich") / "rich.sqlite3"
+    shutil.copyfile(seeded_template, path)
+    clock = FixedClock(FIXED_NOW)
+    db = open_database(str(path))
+    try:
+        sourced = record_observation(
+            db,
+            ObservationDraft(
+                bearings=[("miami-talks", "toward")],
+                summary="Delegations agree a revised 20-point framework in Florida.",
+                event_date="2025-12-20",
+                quote="a revised framework",
+                source_title="Talks in Florida",
+                source_publisher="Wire service",
+                source_url="https://example.org/florida",
+                source_date="2025-12-20",
+                reliability="B",
+                credibility=2,
+                author="analyst-a",
+            ),
+            clock,
+        )
+        unsourced = record_observation(
+            db,
+            ObservationDraft(
+                bearings=[("miami-talks", "none"), ("kyiv-firmness", "away")],
+                summary="A contact says Kyiv may soften its position on territory.",
+                event_date="2025-12-21",
+                author="analyst-b",
+            ),
+            clock,
+        )
+        withdrawn = record_observation(
+            db,
+            ObservationDraft(
+                bearings=[("kyiv-firmness", "toward")],
+                summary="Misreported: Kyiv rejects the framework outright.",
+                event_date="2025-12-21",
+                source_title="A rumour",
+                author="analyst-a",
+            ),
+            clock,
+        )
+        assessment = assess_indicator(
+            db,
+            AssessmentDraft(
+                indicator_key="miami-talks",
+                status="moved",
+                direction="toward",
+                confidence="high",
+                rationale="A jointly endorsed revised framework.",
+                evidence=[sourced.id],
+                effective_on="2025-12-21",
+                author="analyst-a",
+            ),
+            clock,
+        )
+        retraction = retract_observation(
+            db, withdrawn.id, "The report was corrected.", clock, "analyst-b"
+        )
+        briefing = issue_briefing(
+            db,
+            BriefingScope(SET_SLUG, Period(date(2025, 12, 15), date(2025, 12, 21))),
+            FIXED_NOW,
+            "lead",
+        )
+        text = export_record(db).to_json()
+    finally:
+        db.close()
+    data = json.loads(text)
+    observations = data["observations"]
+    places = {
+        "a": _index(observations, sourced.id),
+        "b": _index(observations, unsourced.id),
+        "c": _index(observations, withdrawn.id),
+        "ass": _index(data["assessments"], assessment.id),
+        "ret": _index(data["retractions"], retraction.id),
+        "brief": _index(data["issued_briefings"], briefing.id),
+        "a_uuid": sourced.id,
+        "b_uuid": unsourced.id,
+        "c_uuid": withdrawn.id,
+        "ass_uuid": assessment.id,
+        "ret_uuid": retraction.id,
+    }
+    assert data["retractions"] and data["issued_briefings"]
+    assert data["assessments"][places["ass"]]["evidence"] == [sourced.id]
+    return RichExport(text=text, data=data, places=places)
+
+
+@pytest.fixture(scope="module")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database, migrated and holding nothing, to take copies of."""
+    path = tmp_path_factory.mktemp("empty") / "empty.sqlite3"
+    open_database(str(path)).close()
+    return path
+
+
+def holds_no_records(path: Path) -> bool:
+    return all(
+        not rows for table, rows in database_contents(path).items() if table != "alembic_version"
+    )
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a bad-input refusal (exit 2, nothing on stdout, no traceback)."""
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tracker: error: "), result.stderr
+    return lines[0]
+
+
+def import_into(
+    targets: list[Path], file: Path, cwd: Path
+) -> list[subprocess.CompletedProcess[str]]:
+    """`tracker --db TARGET import FILE` for each target, run side by side."""
+    with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+        return list(
+            pool.map(
+                lambda target: run_tracker("--db", str(target), "import", str(file), cwd=cwd),
+                targets,
+            )
+        )
+
+
+Builder = Callable[[Path, RichExport], Path]
+
+
+def text_file(text: str) -> Builder:
+    def build(folder: Path, _export: RichExport) -> Path:
+        path = folder / "incoming.json"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return build
+
+
+def bytes_file(content: bytes) -> Builder:
+    def build(folder: Path, _export: RichExport) -> Path:
+        path = folder / "incoming.json"
+        path.write_bytes(content)
+        return path
+
+    return build
+
+
+def cut_export(fraction: float | None = None, keep: int | None = None) -> Builder:
+    """The real export cut short: at a fraction of its length, or keeping `keep` characters
+    (negative: dropping that many from the end)."""
+
+    def build(folder: Path, export: RichExport) -> Path:
+        text = export.text
+        end = int(len(text) * fraction) if fraction is not None else keep
+        cut = text[:end]
+        assert cut.strip() != text.strip()
+        path = folder / "incoming.json"
+        path.write_text(cut, encoding="utf-8")
+        return path
+
+    return build
+
+
+def mangled(change: Callable[[dict[str, Any], dict[str, Any]], None]) -> Builder:
+    """The real export with `change(data, places)` applied."""
+
+    def build(folder: Path, export: RichExport) -> Path:
+        data = copy.deepcopy(export.data)
+        change(data, export.places)
+        path = folder / "incoming.json"
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+    return build
+
+
+def whole(value: Any) -> Builder:
+    """A JSON file holding just `value`."""
+    return text_file(json.dumps(value))
+
+
+def _obs(
+    key: str, field: str, value: Any = ...
+) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """Set (or, with no value, delete) a field of one of our observations."""
+
+    def change(data: dict[str, Any], places: dict[str, Any]) -> None:
+        record = data["observations"][places[key]]
+        if value is ...:
+            del record[field]
+        else:
+            record[field] = value
+
+    return change
+
+
+def _record(
+    section: str, key: str, **fields: Any
+) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def change(data: dict[str, Any], places: dict[str, Any]) -> None:
+        data[section][places[key]].update(fields)
+
+    return change
+
+
+FRESH = "00000000-0000-4000-8000-0000000000ff"
+
+
+def _set_top(field: str, value: Any = ...) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def change(data: dict[str, Any], _places: dict[str, Any]) -> None:
+        if value is ...:
+            del data[field]
+        else:
+            data[field] = value
+
+    return change
+
+
+def _cite_unknown(data: dict[str, Any], places: dict[str, Any]) -> None:
+    data["assessments"][places["ass"]]["evidence"] = [FRESH]
+
+
+def _bear_on_unknown(data: dict[str, Any], places: dict[str, Any]) -> None:
+    data["observations"][places["a"]]["bearings"][0]["indicator"] = "no-such-indicator"
+
+
+def _retract_unknown(data: dict[str, Any], places: dict[str, Any]) -> None:
+    data["retractions"][places["ret"]]["observation"] = FRESH
+
+
+def _duplicate_observation(data: dict[str, Any], places: dict[str, Any]) -> None:
+    data["observations"][places["b"]]["uuid"] = places["a_uuid"]
+
+
+def _duplicate_bearing(data: dict[str, Any], places: dict[str, Any]) -> None:
+    bearings = data["observations"][places["b"]]["bearings"]
+    bearings.append(dict(bearings[0]))
+
+
+def _duplicate_evidence(data: dict[str, Any], places: dict[str, Any]) -> None:
+    evidence = data["assessments"][places["ass"]]["evidence"]
+    evidence.append(evidence[0])
+
+
+def _duplicate_assessment(data: dict[str, Any], places: dict[str, Any]) -> None:
+    data["assessments"].append(dict(data["assessments"][places["ass"]], rationale="Other."))
+
+
+def _duplicate_indicator(data: dict[str, Any], _places: dict[str, Any]) -> None:
+    indicators = data["sets"][0]["indicators"]
+    indicators[1]["key"] = indicators[0]["key"]
+
+
+def _huge_position(data: dict[str, Any], _places: dict[str, Any]) -> None:
+    data["sets"][0]["indicators"][0]["position"] = 2**70
+
+
+@dataclass(frozen=True)
+class Case:
+    build: Builder
+    # Words the error line must hold; "{a}", "{a_uuid}" and so on are filled from `places`.
+    words: tuple[str, ...]
+    # Whether the problem can only be found once the database is open: a new database may then
+    # be created (migrated, holding no records) before the refusal.
+    reaches_database: bool = False
+
+
+NOT_JSON = ("incoming.json is not a tracker export", "not JSON, or it is cut short")
+NO_VERSION = ("incoming.json is not a tracker export", "no 'tracker_export' version")
+FORMAT = ("incoming.json does not match the export format",)
+
+CASES: dict[str, Case] = {
+    # The file itself.
+    "missing-file": Case(
+        lambda folder, _e: folder / "absent.json", ("there is no file", "absent.json")
+    ),
+    "folder": Case(
+        lambda folder, _e: (folder / "exports.json").mkdir() or folder / "exports.json",
+        ("exports.json is a folder, not a file",),
+    ),
+    "empty-file": Case(text_file(""), NOT_JSON),
+    "blank-lines": Case(text_file("\n\n  \n"), NOT_JSON),
+    "binary": Case(bytes_file(bytes(range(256)) * 4), ("incoming.json is not a text file",)),
+    "latin-1": Case(
+        bytes_file('{"tracker_export": 1, "note": "Kyiv café"}'.encode("latin-1")),
+        ("incoming.json is not a text file (not UTF-8)",),
+    ),
+    "utf-16": Case(
+        bytes_file('{"tracker_export": 1}'.encode("utf-16")),
+        ("incoming.json is not a text file (not UTF-8)",),
+    ),
+    "plain-text": Case(text_file("Observations for the week:\n- talks in Miami\n"), NOT_JSON),
+    "csv": Case(text_file("uuid,event_date,summary\n1,2025-12-20,Talks\n"), NOT_JSON),
+    "json-array": Case(whole([]), NO_VERSION),
+    "json-array-of-export": Case(whole([{"tracker_export": 1}]), NO_VERSION),
+    "json-string": Case(whole("tracker_export"), NO_VERSION),
+    "json-number": Case(whole(1), NO_VERSION),
+    "json-null": Case(whole(None), NO_VERSION),
+    "empty-object": Case(whole({}), NO_VERSION),
+    "deeply-nested": Case(
+        text_file('{"tracker_export": 1, "sets": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("incoming.json",),
+    ),
+    "huge-number-literal": Case(
+        text_file('{"tracker_export": 1, "sets": [' + "9" * 5000 + "]}"), ("incoming.json",)
+    ),
+    # Cut short.
+    "cut-after-1-char": Case(cut_export(keep=1), NOT_JSON),
+    "cut-at-10-percent": Case(cut_export(0.1), NOT_JSON),
+    "cut-at-half": Case(cut_export(0.5), NOT_JSON),
+    "cut-at-90-percent": Case(cut_export(0.9), NOT_JSON),
+    "cut-before-last-brace": Case(cut_export(keep=-2), NOT_JSON),
+    # The version.
+    "version-missing": Case(mangled(_set_top("tracker_export")), NO_VERSION),
+    "version-2": Case(
+        mangled(_set_top("tracker_export", 2)), ("of version 2", "this tracker reads version 1")
+    ),
+    "version-string": Case(
+        mangled(_set_top("tracker_export", "1")), ("of version '1'", "reads version 1")
+    ),
+    "version-null": Case(mangled(_set_top("tracker_export", None)), ("version", "reads version 1")),
+    "version-float": Case(mangled(_set_top("tracker_export", 1.0)), ("tracker_export",)),
+    "version-true": Case(mangled(_set_top("tracker_export", True)), ("tracker_export",)),
+    "unknown-top-level-field": Case(
+        mangled(_set_top("comments", "from the Kyiv desk")),
+        (*FORMAT, "comments: Extra inputs are not permitted"),
+    ),
+    "section-missing": Case(
+        mangled(_set_top("observations")), (*FORMAT, "observations: Field required")
+    ),
+    # One record.
+    "required-field-missing": Case(
+        mangled(_obs("a", "summary")), (*FORMAT, "observations[{a}].summary: Field required")
+    ),
+    "unknown-record-field": Case(
+        mangled(_obs("a", "colour", "red")),
+        (*FORMAT, "observations[{a}].colour: Extra inputs are not permitted"),
+    ),
+    "string-for-int": Case(
+        mangled(_obs("a", "credibility", "2")),
+        (*FORMAT, "observations[{a}].credibility", "integer"),
+    ),
+    "int-for-string": Case(
+        mangled(_obs("a", "summary", 42)), (*FORMAT, "observations[{a}].summary", "string")
+    ),
+    "bad-date": Case(
+        mangled(_obs("a", "event_date", "2025-13-01")),
+        (*FORMAT, "observations[{a}].event_date", "date"),
+    ),
+    "naive-datetime": Case(
+        mangled(_obs("a", "recorded_at", "2025-12-22T09:30:00")),
+        (*FORMAT, "observations[{a}].recorded_at", "timezone"),
+    ),
+    "bad-uuid": Case(
+        mangled(_obs("a", "uuid", "not-a-uuid")), (*FORMAT, "observations[{a}].uuid", "pattern")
+    ),
+    "unknown-bearing": Case(
+        mangled(
+            lambda data, places: data["observations"][places["a"]]["bearings"][0].update(
+                bearing="sideways"
+            )
+        ),
+        (*FORMAT, "observations[{a}].bearings[0].bearing", "'toward', 'away' or 'none'"),
+    ),
+    "reliability-Z": Case(
+        mangled(_obs("a", "reliability", "Z")), (*FORMAT, "observations[{a}].reliability")
+    ),
+    "credibility-7": Case(
+        mangled(_obs("a", "credibility", 7)),
+        (*FORMAT, "observations[{a}].credibility", "less than or equal to 6"),
+    ),
+    "empty-summary": Case(
+        mangled(_obs("a", "summary", "")),
+        (*FORMAT, "observations[{a}].summary", "at least 1 character"),
+    ),
+    # The app refuses a summary of spaces as empty; an import must not bring one in either.
+    "blank-summary": Case(mangled(_obs("a", "summary", "   ")), (*FORMAT, "observations[{a}]")),
+    "moved-without-direction": Case(
+        mangled(_record("assessments", "ass", direction=None)),
+        (*FORMAT, "assessments[{ass}]", "direction is required when moved"),
+    ),
+    "unmoved-with-direction": Case(
+        mangled(_record("assessments", "ass", status="unmoved", direction="away")),
+        (*FORMAT, "assessments[{ass}]", "direction is required when moved, and only then"),
+    ),
+    "briefing-starts-after-it-ends": Case(
+        mangled(
+            _record("issued_briefings", "brief", period_start="2025-12-22", period_end="2025-12-21")
+        ),
+        (*FORMAT, "issued_briefings[{brief}]", "the period starts after it ends"),
+    ),
+    "no-source-not-unsourced": Case(
+        mangled(
+            lambda data, places: data["observations"][places["a"]].update(
+                source_title=None, source_publisher=None, source_url=None, unsourced=False
+            )
+        ),
+        (*FORMAT, "observations[{a}]", "a source (title, publisher or URL) is required"),
+    ),
+    "no-bearings": Case(
+        mangled(_obs("a", "bearings", [])),
+        (*FORMAT, "observations[{a}].bearings", "at least 1 item"),
+    ),
+    "extreme-datetime": Case(
+        mangled(_obs("a", "recorded_at", "0001-01-01T00:00:00+05:00")),
+        ("observation", "recorded_at"),
+        reaches_database=True,
+    ),
+    # References that lead nowhere.
+    "cites-unknown-observation": Case(
+        mangled(_cite_unknown),
+        (f"assessment {{ass_uuid}} cites observation {FRESH}", "nothing was imported"),
+        reaches_database=True,
+    ),
+    "bears-on-unknown-indicator": Case(
+        mangled(_bear_on_unknown),
+        (f"indicator 'no-such-indicator' of set '{SET_SLUG}'", "nothing was imported"),
+        reaches_database=True,
+    ),
+    "retracts-unknown-observation": Case(
+        mangled(_retract_unknown),
+        (f"retraction {{ret_uuid}} withdraws observation {FRESH}", "nothing was imported"),
+        reaches_database=True,
+    ),
+    # The same record twice in one file: bad input, not a database failure.
+    "observation-uuid-twice": Case(
+        mangled(_duplicate_observation), ("{a_uuid}",), reaches_database=True
+    ),
+    "bearing-twice": Case(mangled(_duplicate_bearing), ("miami-talks",), reaches_database=True),
+    "evidence-twice": Case(mangled(_duplicate_evidence), ("{a_uuid}",), reaches_database=True),
+    "assessment-uuid-twice": Case(
+        mangled(_duplicate_assessment), ("{ass_uuid}",), reaches_database=True
+    ),
+    "indicator-key-twice": Case(
+        mangled(_duplicate_indicator), ("indicator",), reaches_database=True
+    ),
+    "position-too-large": Case(mangled(_huge_position), ("position",), reaches_database=True),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_import_file_is_refused_and_nothing_is_written(
+    name: str, rich_export: RichExport, cli_db: Path, tmp_path: Path
+) -> None:
+    case = CASES[name]
+    file = case.build(tmp_path, rich_export)
+    new_db = tmp_path / "new-desk" / "fresh.sqlite3"
+    new_db.parent.mkdir()
+    before = database_contents(cli_db)
+
+    into_seeded, into_new = import_into([cli_db, new_db], file, tmp_path)
+
+    for result in (into_seeded, into_new):
+        line = refusal(result)
+        for word in case.words:
+            expected = word.format(**rich_export.places)
+            assert expected in line, f"{expected!r} not in {line!r}"
+    assert database_contents(cli_db) == before
+    if case.reaches_database:
+        # The file is read whole before the database is opened; a problem found only against
+        # the database leaves a new file behind, migrated but holding no records.
+        assert not new_db.exists() or holds_no_records(new_db)
+    else:
+        assert not new_db.exists(), "a refused file still created the database"
+
+
+def test_the_unmangled_export_imports_and_a_second_import_changes_nothing(
+    rich_export: RichExport, cli_db: Path, tmp_path: Path
+) -> None:
+    """The control for the cases above: the file they mangle is a good one."""
+    file = text_file(rich_export.text)(tmp_path, rich_export)
+    new_db = tmp_path / "new-desk" / "fresh.sqlite3"
+    new_db.parent.mkdir()
+    for result in import_into([cli_db, new_db], file, tmp_path):
+        assert result.returncode == 0, result.stderr
+    after = {path: database_contents(path) for path in (cli_db, new_db)}
+    for result in import_into([cli_db, new_db], file, tmp_path):
+        assert result.returncode == 0, result.stderr
+        assert "nothing new added" in result.stdout
+    assert {path: database_contents(path) for path in (cli_db, new_db)} == after
+
+
+def test_conflicting_records_are_listed_and_nothing_is_imported(
+    rich_export: RichExport, cli_db: Path, tmp_path: Path
+) -> None:
+    db = open_database(str(cli_db))
+    try:
+        import_record(db, read_record_file(rich_export.text, "rich.json"))
+    finally:
+        db.close()
+    places = rich_export.places
+
+    def change(data: dict[str, Any], places: dict[str, Any]) -> None:
+        data["observations"][places["a"]]["summary"] = "Delegations fail to agree in Florida."
+        data["assessments"][places["ass"]]["rationale"] = "Another reason."
+        # A record that is new would be added, were it not for the conflicts.
+        fresh = dict(data["observations"][places["b"]], uuid=FRESH, summary="New here.")
+        data["observations"].append(fresh)
+
+    file = mangled(change)(tmp_path, rich_export)
+    before = database_contents(cli_db)
+
+    (result,) = import_into([cli_db], file, tmp_path)
+
+    line = refusal(result)
+    for expected in (
+        "2 record(s) in the file differ from the same record here",
+        f"observation {places['a_uuid']} differs in summary",
+        f"assessment {places['ass_uuid']} differs in rationale",
+        "Nothing was imported",
+    ):
+        assert expected in line, f"{expected!r} not in {line!r}"
+    assert FRESH not in line
+    assert database_contents(cli_db) == before
+
+
+def test_a_second_retraction_of_a_retracted_observation_is_a_conflict(
+    rich_export: RichExport, cli_db: Path, tmp_path: Path
+) -> None:
+    db = open_database(str(cli_db))
+    try:
+        import_record(db, read_record_file(rich_export.text, "rich.json"))
+    finally:
+        db.close()
+    file = mangled(_record("retractions", "ret", uuid=FRESH, reason="Another reason."))(
+        tmp_path, rich_export
+    )
+    before = database_contents(cli_db)
+
+    (result,) = import_into([cli_db], file, tmp_path)
+
+    line = refusal(result)
+    places = rich_export.places
+    assert f"observation {places['c_uuid']} is retracted in both" in line
+    assert f"{places['ret_uuid']} here, {FRESH} in the file" in line
+    assert "Nothing was imported" in line
+    assert database_contents(cli_db) == before
+
+
+# --- property: one field mangled anywhere in a real export --------------------------------------
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+# Values a field of the format might plausibly hold, right or wrong for the field they land in.
+PLAUSIBLE = st.sampled_from(
+    [
+        "",
+        " ",
+        "toward",
+        "away",
+        "none",
+        "moved",
+        "unmoved",
+        "low",
+        "high",
+        "A",
+        "F",
+        "Z",
+        "seed",
+        SET_SLUG,
+        "miami-talks",
+        "kyiv-firmness",
+        "no-such-indicator",
+        "2025-12-20",
+        "2025-13-01",
+        "1970-01-01",
+        "2025-12-20T10:00:00",
+        "2025-12-20T10:00:00Z",
+        "2025-12-20T10:00:00+05:30",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        FRESH,
+        0,
+        -1,
+        1,
+        6,
+        7,
+        2**63,
+        2**70,
+        -(2**70),
+        [],
+        {},
+    ]
+)
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for child in value.values() for leaf in _leaves(child)]
+    if isinstance(value, list):
+        return [leaf for child in value for leaf in _leaves(child)]
+    return [value]
+
+
+def _child_keys(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return sorted(node)
+    if isinstance(node, list):
+        return list(range(len(node)))
+    return []
+
+
+@st.composite
+def mangled_exports(draw: st.DrawFn, data: dict[str, Any]) -> tuple[str, str]:
+    """The export with one node (a field, a record, a section) deleted or replaced; returns
+    the JSON text and a description of the change."""
+    # Walk down to a leaf, choosing a child at every level, then mangle the node at a depth
+    # along that walk: each section, record and field gets a fair chance.
+    walk: list[Any] = []
+    node: Any = data
+    while keys := _child_keys(node):
+        key = draw(st.sampled_from(keys))
+        walk.append(key)
+        node = node[key]
+    depth = draw(st.one_of(st.just(len(walk)), st.integers(1, len(walk))))
+    path = walk[:depth]
+    document = copy.deepcopy(data)
+    parent: Any = document
+    for key in path[:-1]:
+        parent = parent[key]
+    last = path[-1]
+    action = draw(st.sampled_from(["delete", "other-type", "plausible", "from-the-file"]))
+    if action == "delete":
+        del parent[last]
+        change = "deleted"
+    else:
+        original = parent[last]
+        if action == "other-type":
+            value = draw(JSON_VALUES.filter(lambda v: type(v) is not type(original)))
+        elif action == "plausible":
+            value = draw(PLAUSIBLE)
+        else:
+            value = draw(st.sampled_from(_leaves(data)))
+        parent[last] = value
+        change = f"set to {value!r}"
+    return json.dumps(document, indent=2) + "\n", f"{path}: {change}"
+
+
+def _copy(template: Path, folder: Path) -> Path:
+    path = folder / "target.sqlite3"
+    shutil.copyfile(template, path)
+    return path
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data(), target=st.sampled_from(["seeded", "empty"]))
+def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
+    data: st.DataObject,
+    target: str,
+    rich_export: RichExport,
+    seeded_template: Path,
+    empty_template: Path,
+) -> None:
+    text, change = data.draw(mangled_exports(rich_export.data), label="mangled")
+    with tempfile.TemporaryDirectory() as folder:
+        path = _copy(seeded_template if target == "seeded" else empty_template, Path(folder))
+        before = database_contents(path)
+        db = open_database(str(path))
+        try:
+            try:
+                report = import_record(db, read_record_file(text, "mangled.json"))
+            except InputError as exc:
+                message = str(exc)
+                assert message and "\n" not in message, (change, message)
+                assert database_contents(path) == before, change
+                return
+            assert report.added, change
+            imported = database_contents(path)
+            again = import_record(db, read_record_file(text, "mangled.json"))
+            assert again.added == {}, (change, again)
+            assert database_contents(path) == imported, change
+        finally:
+            db.close()
+
+
+def test_mangling_reaches_every_section(rich_export: RichExport) -> None:
+    """The generator is not stuck on one corner of the file."""
+    seen: set[str] = set()
+
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(mangled_exports(rich_export.data))
+    def collect(mangled: tuple[str, str]) -> None:
+        seen.add(mangled[1].split(",")[0].strip("[]'\""))
+
+    collect()
+    assert {"sets", "observations", "retractions", "assessments", "issued_briefings"} <= seen
+
+
+def test_fresh_uuid_is_unused(rich_export: RichExport) -> None:
+    assert FRESH not in rich_export.text
+    assert uuid.UUID(FRESH).version == 4

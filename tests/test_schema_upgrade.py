@@ -1,0 +1,43 @@
+"""A database written by the first schema (tracker as of issue 3, kept in tests/fixtures/) opens
+in this tracker, upgraded on the spot, with every record as it was."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import REPO, database_contents, run_tracker
+from tracker.storage.database import SCHEMA_REVISION
+
+FIRST_SCHEMA = REPO / "tests" / "fixtures" / "schema-0001.sqlite3"
+
+
+def test_a_first_schema_database_is_upgraded_on_open_with_nothing_lost(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    shutil.copyfile(FIRST_SCHEMA, path)
+    before = database_contents(path)
+    assert before["alembic_version"] == [("0001",)]
+
+    result = run_tracker("--db", str(path), "status", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    after = database_contents(path)
+    assert after["alembic_version"] == [(SCHEMA_REVISION,)]
+    assert after["issued_briefing"] == []
+    for table, rows in before.items():
+        if table != "alembic_version":
+            assert after[table] == rows, table
+
+    # And the old records work with the new features.
+    status = {row["key"]: row for row in json.loads(result.stdout)}
+    assert (status["miami-talks"]["status"], status["miami-talks"]["direction"]) == (
+        "moved",
+        "toward",
+    )
+    brief = run_tracker(
+        "--db", str(path), "brief", "--since", "2025-12-15", "--until", "2025-12-21",
+        "--format", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert brief.returncode == 0, brief.stderr
+    summaries = [r["summary"] for r in json.loads(brief.stdout)["references"]]
+    assert any(s.startswith("Made by schema 0001") for s in summaries)
