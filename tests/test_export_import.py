@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -249,3 +252,37 @@ def test_csv_export_has_a_row_per_observation_and_defuses_formulas(cli: Cli) -> 
     assert ours[3] == "'" + formula
     assert ours[6] == "'@wire"
     assert ours[14] == "russia-ukraine-2025-12/miami-talks:none"
+
+
+def test_export_and_import_show_progress_on_a_terminal(cli_db: Path, tmp_path: Path) -> None:
+    def on_a_terminal(*args: str) -> str:
+        """Run tracker with its standard error on a pseudo-terminal; what it drew there."""
+        leader, follower = os.openpty()
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "tracker", *args],
+                cwd=tmp_path,
+                env=tracker_env(tmp_path),
+                stdout=subprocess.DEVNULL,
+                stderr=follower,
+                timeout=120,
+            )
+            os.close(follower)
+            drawn = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+        finally:
+            os.close(leader)
+        assert result.returncode == 0, drawn
+        return drawn.decode("utf-8", "replace")
+
+    exported = tmp_path / "desk.json"
+    assert "Observations" in on_a_terminal("--db", str(cli_db), "export", "-o", str(exported))
+    drawn = on_a_terminal("--db", str(tmp_path / "new.sqlite3"), "import", str(exported))
+    assert "Observations" in drawn and "Assessments" in drawn and "━" in drawn

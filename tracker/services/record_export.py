@@ -22,7 +22,10 @@ from tracker.services.record_file import (
     ExportedRetraction,
     ExportedSet,
     ExportedTheme,
+    Progress,
     RecordFile,
+    counted,
+    no_progress,
 )
 from tracker.storage.database import Database
 from tracker.storage.models import (
@@ -56,7 +59,9 @@ class Names:
         return cls(set_slugs, indicators, {k or 0: v for k, v in uuids.items()})
 
 
-def export_record(db: Database, set_slug: str | None = None) -> RecordFile:
+def export_record(
+    db: Database, set_slug: str | None = None, progress: Progress = no_progress
+) -> RecordFile:
     with db.reading() as session:
         chosen = find_set(session, set_slug)
         names = Names.read(session)
@@ -94,7 +99,10 @@ def export_record(db: Database, set_slug: str | None = None) -> RecordFile:
         return RecordFile(
             tracker_export=1,
             sets=[exported_set(session, s) for s in sets],
-            observations=[exported_observation(o, bearings[o.id or 0]) for o in observations],
+            observations=[
+                exported_observation(o, bearings[o.id or 0])
+                for o in counted(observations, "observations", progress)
+            ],
             retractions=[exported_retraction(r, names) for r in retractions],
             assessments=[
                 exported_assessment(a, names, evidence.get(a.id or 0, [])) for a in assessments

@@ -16,8 +16,9 @@ parses is one tracker can load whole.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -33,6 +34,25 @@ from tracker.services import inputs
 
 RECORD_FILE_VERSION = 1
 
+# Told how far a long export or import has got: (what, done, of how many).
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(_what: str, _done: int, _total: int) -> None:
+    return None
+
+
+def counted(items: Sequence[T], what: str, progress: Progress, every: int = 500) -> Iterator[T]:
+    """The items, telling `progress` every so often how many have been handled."""
+    total = len(items)
+    for done, item in enumerate(items):
+        if done % every == 0:
+            progress(what, done, total)
+        yield item
+    progress(what, total, total)
+
+
+T = TypeVar("T")
 Text = Annotated[str, StringConstraints(min_length=1)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Uuid = Annotated[

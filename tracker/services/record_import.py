@@ -29,7 +29,10 @@ from tracker.services.record_file import (
     ExportedAssessment,
     ExportedObservation,
     ExportedSet,
+    Progress,
     RecordFile,
+    counted,
+    no_progress,
 )
 from tracker.services.seeding import SEED_AUTHOR
 from tracker.storage.database import Database
@@ -63,7 +66,9 @@ class ImportConflict(inputs.InputError):
     """The file and the database disagree about records with the same identity."""
 
 
-def import_record(db: Database, record: RecordFile) -> ImportReport:
+def import_record(
+    db: Database, record: RecordFile, progress: Progress = no_progress
+) -> ImportReport:
     report = ImportReport()
     conflicts: list[str] = []
     with db.writing() as session:
@@ -73,7 +78,7 @@ def import_record(db: Database, record: RecordFile) -> ImportReport:
         names = Names.read(session)
         _check_references(record, names)
         ids = _IdsByUuid.read(session, record)
-        for observation in record.observations:
+        for observation in counted(record.observations, "observations", progress):
             _merge_observation(session, observation, names, ids, report, conflicts)
         session.flush()
         names = Names.read(session)
@@ -109,7 +114,7 @@ def import_record(db: Database, record: RecordFile) -> ImportReport:
                 )
             )
             report.add("retractions")
-        for assessment in record.assessments:
+        for assessment in counted(record.assessments, "assessments", progress):
             _merge_assessment(session, assessment, names, ids, report, conflicts)
         for briefing in record.issued_briefings:
             held_briefing = ids.briefings.get(briefing.uuid)

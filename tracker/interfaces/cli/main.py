@@ -415,7 +415,8 @@ def export_command(
     with reporting_errors():
         if as_format not in {"json", "csv"}:
             raise TrackerError(f"--format must be json or csv, not '{as_format}'")
-        record = export_record(invocation.database(), set_slug)
+        with output.progress_bar() as progress:
+            record = export_record(invocation.database(), set_slug, progress)
         text = record.to_json() if as_format == "json" else observations_csv(record)
         if output_file is None:
             output.data(text.rstrip("\n"))
@@ -441,7 +442,8 @@ def import_command(
         record = read_record_file(read_text_file(path), str(path))
         # A new database is not seeded first: the file brings its own sets.
         database = invocation.database(seed_if_new=False)
-        report = import_record(database, record)
+        with output.progress_bar() as progress:
+            report = import_record(database, record, progress)
     added = ", ".join(f"{count} {kind}" for kind, count in report.added.items()) or "nothing new"
     kept = (
         f"; {report.definitions_kept} definition(s) here differ in wording and were kept"

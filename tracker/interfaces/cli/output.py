@@ -7,6 +7,8 @@ pasted from the web prints literally.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -28,6 +30,25 @@ def say(message: str) -> None:
 
 def error(message: str) -> None:
     stderr.print(f"tracker: error: {message}", style="bold red")
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A bar on the terminal for long work, told (what, done, total); nothing when piped."""
+    if not sys.stderr.isatty():
+        yield lambda _what, _done, _total: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=stderr, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def advance(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what.capitalize(), total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield advance
 
 
 def plain(value: Any) -> str:
