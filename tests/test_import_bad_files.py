@@ -1,17 +1,21 @@
 """`tracker import` with hostile files: each is refused with exit status 2, one clear
 `tracker: error:` line naming the problem, no traceback, and the target database exactly as it
-was (a seeded one, and a path where none exists yet). Then hypothesis mangles one field of a
+was (a seeded one, and a path where none exists yet). Then hypothesis mangles one node of a
 real export at a time, and the importer either loads it whole (and a second import changes
-nothing) or refuses it with an InputError, leaving the database as it was."""
+nothing) or refuses it with an InputError, leaving the database as it was.
+
+`IMPORT_EXAMPLES=2000 pytest tests/test_import_bad_files.py -k mangled` searches harder."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXED_NOW, SET_SLUG, database_contents, run_tracker
+from tests.conftest import FIXED_NOW, SET_SLUG, database_contents, run_tracker, tracker_env
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing_periods import BriefingScope, Period, issue_briefing
 from tracker.services.clock import FixedClock
@@ -34,21 +38,21 @@ from tracker.services.record_import import import_record
 from tracker.services.retractions import retract_observation
 from tracker.storage.database import open_database
 
-Contents = dict[str, list[tuple[object, ...]]]
-
-
 # --- a real export: the seeded desk plus records of our own -----------------------------------
 
 
-@dataclass(frozen=True)
 class RichExport:
     """An export of the seeded database plus observations, an assessment citing one, a
     retraction and an issued briefing recorded through the services. `places` names where our
     own records sit in it (list indexes and UUIDs), for the cases and their messages."""
 
-    text: str
-    data: dict[str, Any]
-    places: dict[str, Any]
+    def __init__(self, text: str, data: dict[str, Any], places: dict[str, Any]) -> None:
+        self.text = text
+        self.data = data
+        self.places = places
+
+    def __repr__(self) -> str:  # short, in hypothesis's report of a failing example
+        return f"RichExport({len(self.text)} characters, places={self.places})"
 
 
 def _index(records: list[dict[str, Any]], uuid_: str) -> int:
@@ -185,6 +189,108 @@ def import_into(
                 targets,
             )
         )
+
+
+# Starting Python and importing tracker takes most of a second per process; the hostile-file
+# cases run dozens of imports. This server imports tracker once, then forks a new process for
+# each command, which runs the real entry point (`tracker.interfaces.cli.main.run`, as
+# `python -m tracker` does) with its own arguments, environment, working folder, stdout and
+# stderr, and exits with its own status. A Python exception escaping the command prints a
+# traceback and exits 1, as the interpreter would. The test below checks it against run_tracker.
+FORK_SERVER = """
+import json, os, sys, traceback
+from tracker.interfaces.cli.main import run
+
+for line in sys.stdin:
+    job = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.chdir(job["cwd"])
+            os.environ.clear()
+            os.environ.update(job["env"])
+            null = os.open(os.devnull, os.O_RDONLY)
+            out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(null, 0)
+            os.dup2(out, 1)
+            os.dup2(err, 2)
+            sys.argv = ["tracker", *job["args"]]
+            try:
+                run()
+                code = 0
+            except SystemExit as exc:
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+class ForkedTracker:
+    """`tracker ARGS...` run as its own process, forked from one that imported tracker."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.jobs = 0
+        self.server = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER],
+            cwd=folder,
+            env=tracker_env(folder),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def __call__(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        assert self.server.stdin is not None and self.server.stdout is not None
+        self.jobs += 1
+        out, err = (self.folder / f"{self.jobs}.{name}" for name in ("out", "err"))
+        job = {
+            "args": list(args),
+            "cwd": str(cwd),
+            "env": tracker_env(cwd),
+            "stdout": str(out),
+            "stderr": str(err),
+        }
+        self.server.stdin.write(json.dumps(job) + "\n")
+        self.server.stdin.flush()
+        status = self.server.stdout.readline()
+        assert status, "the fork server has died"
+        return subprocess.CompletedProcess(
+            ["tracker", *args],
+            int(status),
+            out.read_text(encoding="utf-8"),
+            err.read_text(encoding="utf-8"),
+        )
+
+    def close(self) -> None:
+        assert self.server.stdin is not None
+        self.server.stdin.close()
+        self.server.wait(timeout=30)
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def forked_tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    if not hasattr(os, "fork"):
+        yield run_tracker
+        return
+    server = ForkedTracker(tmp_path_factory.mktemp("fork-server"))
+    yield server
+    server.close()
 
 
 Builder = Callable[[Path, RichExport], Path]
@@ -345,24 +451,15 @@ CASES: dict[str, Case] = {
     ),
     "folder": Case(a_folder, ("exports.json is a folder, not a file",)),
     "empty-file": Case(text_file(""), NOT_JSON),
-    "blank-lines": Case(text_file("\n\n  \n"), NOT_JSON),
     "binary": Case(bytes_file(bytes(range(256)) * 4), ("incoming.json is not a text file",)),
     "latin-1": Case(
         bytes_file('{"tracker_export": 1, "note": "Kyiv café"}'.encode("latin-1")),
         ("incoming.json is not a text file (not UTF-8)",),
     ),
-    "utf-16": Case(
-        bytes_file('{"tracker_export": 1}'.encode("utf-16")),
-        ("incoming.json is not a text file (not UTF-8)",),
-    ),
     "plain-text": Case(text_file("Observations for the week:\n- talks in Miami\n"), NOT_JSON),
-    "csv": Case(text_file("uuid,event_date,summary\n1,2025-12-20,Talks\n"), NOT_JSON),
     "json-array": Case(whole([]), NO_VERSION),
     "json-array-of-export": Case(whole([{"tracker_export": 1}]), NO_VERSION),
-    "json-string": Case(whole("tracker_export"), NO_VERSION),
-    "json-number": Case(whole(1), NO_VERSION),
     "json-null": Case(whole(None), NO_VERSION),
-    "empty-object": Case(whole({}), NO_VERSION),
     "deeply-nested": Case(
         text_file('{"tracker_export": 1, "sets": ' + "[" * 100_000 + "]" * 100_000 + "}"),
         ("incoming.json",),
@@ -372,7 +469,6 @@ CASES: dict[str, Case] = {
     ),
     # Cut short.
     "cut-after-1-char": Case(cut_export(keep=1), NOT_JSON),
-    "cut-at-10-percent": Case(cut_export(0.1), NOT_JSON),
     "cut-at-half": Case(cut_export(0.5), NOT_JSON),
     "cut-at-90-percent": Case(cut_export(0.9), NOT_JSON),
     "cut-before-last-brace": Case(cut_export(keep=-2), NOT_JSON),
@@ -382,17 +478,13 @@ CASES: dict[str, Case] = {
         mangled(_set_top("tracker_export", 2)), ("of version 2", "this tracker reads version 1")
     ),
     "version-string": Case(
-        mangled(_set_top("tracker_export", "1")), ("of version '1'", "reads version 1")
+        mangled(_set_top("tracker_export", "1")), ('of version "1"', "reads version 1")
     ),
     "version-null": Case(mangled(_set_top("tracker_export", None)), ("version", "reads version 1")),
-    "version-float": Case(mangled(_set_top("tracker_export", 1.0)), ("tracker_export",)),
-    "version-true": Case(mangled(_set_top("tracker_export", True)), ("tracker_export",)),
+    "version-true": Case(mangled(_set_top("tracker_export", True)), ("of version true",)),
     "unknown-top-level-field": Case(
         mangled(_set_top("comments", "from the Kyiv desk")),
         (*FORMAT, "comments: Extra inputs are not permitted"),
-    ),
-    "section-missing": Case(
-        mangled(_set_top("observations")), (*FORMAT, "observations: Field required")
     ),
     # One record.
     "required-field-missing": Case(
@@ -437,7 +529,7 @@ CASES: dict[str, Case] = {
     ),
     "empty-summary": Case(
         mangled(_obs("a", "summary", "")),
-        (*FORMAT, "observations[{a}].summary", "at least 1 character"),
+        (*FORMAT, "observations[{a}].summary: is empty"),
     ),
     # The app refuses a summary of spaces as empty; an import must not bring one in either.
     "blank-summary": Case(mangled(_obs("a", "summary", "   ")), (*FORMAT, "observations[{a}]")),
@@ -492,7 +584,9 @@ CASES: dict[str, Case] = {
     "observation-uuid-twice": Case(
         mangled(_duplicate_observation), ("{a_uuid}",), reaches_database=True
     ),
-    "bearing-twice": Case(mangled(_duplicate_bearing), ("miami-talks",), reaches_database=True),
+    "bearing-twice": Case(
+        mangled(_duplicate_bearing), ("the bearing of observation", "appears twice")
+    ),
     "evidence-twice": Case(mangled(_duplicate_evidence), ("{a_uuid}",), reaches_database=True),
     "assessment-uuid-twice": Case(
         mangled(_duplicate_assessment), ("{ass_uuid}",), reaches_database=True
@@ -506,7 +600,11 @@ CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_import_file_is_refused_and_nothing_is_written(
-    name: str, rich_export: RichExport, cli_db: Path, tmp_path: Path
+    name: str,
+    rich_export: RichExport,
+    cli_db: Path,
+    tmp_path: Path,
+    forked_tracker: Runner,
 ) -> None:
     case = CASES[name]
     file = case.build(tmp_path, rich_export)
@@ -514,7 +612,10 @@ def test_hostile_import_file_is_refused_and_nothing_is_written(
     new_db.parent.mkdir()
     before = database_contents(cli_db)
 
-    into_seeded, into_new = import_into([cli_db, new_db], file, tmp_path)
+    into_seeded, into_new = (
+        forked_tracker("--db", str(target), "import", str(file), cwd=tmp_path)
+        for target in (cli_db, new_db)
+    )
 
     for result in (into_seeded, into_new):
         line = refusal(result)
@@ -530,6 +631,29 @@ def test_hostile_import_file_is_refused_and_nothing_is_written(
         assert not new_db.exists(), "a refused file still created the database"
 
 
+@pytest.mark.parametrize(
+    "name", ["missing-file", "cut-at-half", "credibility-7", "bears-on-unknown-indicator"]
+)
+def test_the_fork_server_answers_as_a_fresh_process_does(
+    name: str,
+    rich_export: RichExport,
+    cli_db: Path,
+    tmp_path: Path,
+    forked_tracker: Runner,
+) -> None:
+    """The harness of the cases above: the same status, stdout and stderr as `run_tracker`."""
+    file = CASES[name].build(tmp_path, rich_export)
+    args = ("--db", str(cli_db), "import", str(file))
+    fresh = run_tracker(*args, cwd=tmp_path)
+    forked = forked_tracker(*args, cwd=tmp_path)
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        fresh.returncode,
+        fresh.stdout,
+        fresh.stderr,
+    )
+    assert fresh.returncode == 2
+
+
 def test_the_unmangled_export_imports_and_a_second_import_changes_nothing(
     rich_export: RichExport, cli_db: Path, tmp_path: Path
 ) -> None:
@@ -542,7 +666,7 @@ def test_the_unmangled_export_imports_and_a_second_import_changes_nothing(
     after = {path: database_contents(path) for path in (cli_db, new_db)}
     for result in import_into([cli_db, new_db], file, tmp_path):
         assert result.returncode == 0, result.stderr
-        assert "nothing new added" in result.stdout
+        assert "nothing new added" in result.stderr
     assert {path: database_contents(path) for path in (cli_db, new_db)} == after
 
 
@@ -670,6 +794,20 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
+def _values_named(node: Any, name: object) -> list[Any]:
+    """Every value held under the field `name` anywhere in `node`."""
+    found: list[Any] = []
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == name:
+                found.append(child)
+            found.extend(_values_named(child, name))
+    elif isinstance(node, list):
+        for child in node:
+            found.extend(_values_named(child, name))
+    return found
+
+
 def _child_keys(node: Any) -> list[Any]:
     if isinstance(node, dict):
         return sorted(node)
@@ -678,10 +816,19 @@ def _child_keys(node: Any) -> list[Any]:
     return []
 
 
+class Mangled:
+    def __init__(self, text: str, path: list[Any], change: str) -> None:
+        self.text = text
+        self.path = path
+        self.change = change
+
+    def __repr__(self) -> str:  # what hypothesis reports for a failing example
+        return f"{self.path}: {self.change}"
+
+
 @st.composite
-def mangled_exports(draw: st.DrawFn, data: dict[str, Any]) -> tuple[str, list[Any], str]:
-    """The export with one node (a field, a record, a section) deleted or replaced; returns
-    the JSON text, the node's path and what was done to it."""
+def mangled_exports(draw: st.DrawFn, data: dict[str, Any]) -> Mangled:
+    """The export with one node (a field, a record, a section) deleted or replaced."""
     # Walk down to a leaf, choosing a child at every level, then mangle the node at a depth
     # along that walk: each section, record and field gets a fair chance.
     walk: list[Any] = []
@@ -708,10 +855,13 @@ def mangled_exports(draw: st.DrawFn, data: dict[str, Any]) -> tuple[str, list[An
         elif action == "plausible":
             value = draw(PLAUSIBLE)
         else:
-            value = draw(st.sampled_from(_leaves(data)))
+            # What the same field holds elsewhere in the file (another record's UUID, another
+            # indicator's key), or for an item of a list, another item of it (a record twice).
+            same_kind = list(parent) if isinstance(parent, list) else _values_named(data, last)
+            value = copy.deepcopy(draw(st.sampled_from(same_kind or _leaves(data))))
         parent[last] = value
         change = f"set to {value!r}"
-    return json.dumps(document, indent=2) + "\n", path, change
+    return Mangled(json.dumps(document, indent=2) + "\n", path, change)
 
 
 def _copy(template: Path, folder: Path) -> Path:
@@ -721,9 +871,9 @@ def _copy(template: Path, folder: Path) -> Path:
 
 
 @settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("IMPORT_EXAMPLES", "150")),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(data=st.data(), target=st.sampled_from(["seeded", "empty"]))
 def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
@@ -733,8 +883,8 @@ def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
     seeded_template: Path,
     empty_template: Path,
 ) -> None:
-    text, path_in_file, what = data.draw(mangled_exports(rich_export.data), label="mangled")
-    change = f"{path_in_file}: {what}"
+    mangling = data.draw(mangled_exports(rich_export.data), label="mangled")
+    text, change = mangling.text, repr(mangling)
     with tempfile.TemporaryDirectory() as folder:
         path = _copy(seeded_template if target == "seeded" else empty_template, Path(folder))
         before = database_contents(path)
@@ -761,8 +911,8 @@ def test_mangling_reaches_every_section(rich_export: RichExport) -> None:
 
     @settings(max_examples=200, deadline=None, database=None)
     @given(mangled_exports(rich_export.data))
-    def collect(mangled: tuple[str, list[Any], str]) -> None:
-        seen.add(mangled[1][0])
+    def collect(mangling: Mangled) -> None:
+        seen.add(mangling.path[0])
 
     collect()
     assert {"sets", "observations", "retractions", "assessments", "issued_briefings"} <= seen

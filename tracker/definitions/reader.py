@@ -92,7 +92,7 @@ def _most_telling(errors: list[Any]) -> Any:
 
 def _describe(error: Any, errors: list[Any]) -> tuple[str, int]:
     """The message for one error, and how many of `errors` it accounts for."""
-    field = error["loc"][-1] if error["loc"] else "file"
+    field = _shown(error["loc"][-1]) if error["loc"] else "file"
     kind = error["type"]
     given = error.get("input")
     if kind == "extra_forbidden":
@@ -104,7 +104,10 @@ def _describe(error: Any, errors: list[Any]) -> tuple[str, int]:
         close = difflib.get_close_matches(str(field), missing, n=1)
         if close:
             # The misspelling also made the real field "missing": one problem, not two.
-            return f"'{field}' is not a field this file can have; did you mean '{close[0]}'?", 2
+            return (
+                f"'{field}' is not a field this file can have; did you mean '{_shown(close[0])}'?",
+                2,
+            )
         return f"'{field}' is not a field this file can have (misspelt?)", 1
     if kind == "missing":
         message = f"'{field}' is missing"
@@ -197,10 +200,14 @@ class _Locator:
             if isinstance(entry, dict):
                 name = entry.get("key") or entry.get("ref") or entry.get("id")
             singular = section.removesuffix("s")
-            label = f"{singular} '{name}'" if isinstance(name, str) else f"{singular} #{index + 1}"
+            label = (
+                f"{singular} '{_shown(name)}'"
+                if isinstance(name, str)
+                else f"{singular} #{index + 1}"
+            )
             return f"in {label}"
         if loc:
-            return f"in [{loc[0]}]"
+            return f"in [{_shown(loc[0])}]"
         return "at the top level"
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
@@ -253,3 +260,11 @@ class _Locator:
             if regex.match(self.lines[number]):
                 return number
         return None
+
+
+def _shown(text: object) -> str:
+    """Text from the file, quoted in a message: line breaks and other control characters are
+    written as escapes, so one problem stays one line."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
+    )

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -53,8 +54,34 @@ def counted(items: Sequence[T], what: str, progress: Progress, every: int = 500)
 
 
 T = TypeVar("T")
-Text = Annotated[str, StringConstraints(min_length=1)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def _analyst_text(value: str) -> str:
+    """What the app would accept: something written, and no invisible control characters."""
+    inputs.optional_text(value)
+    if not value.strip():
+        raise ValueError("is empty")
+    return value
+
+
+def _no_control_characters(value: str | None) -> str | None:
+    if value is not None:
+        inputs.optional_text(value)
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is not a moment that can be written in UTC") from None
+
+
+Text = Annotated[str, AfterValidator(_analyst_text)]
+OptionalText = Annotated[str | None, AfterValidator(_no_control_characters)]
+Moment = Annotated[AwareDatetime, AfterValidator(_utc)]
+Position = Annotated[int, Field(ge=-(2**31), lt=2**31)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_analyst_text)]
 Uuid = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
@@ -70,7 +97,7 @@ class _Record(BaseModel):
 class ExportedTheme(_Record):
     key: Key
     title: Text
-    position: int
+    position: Position
 
 
 class ExportedIndicator(_Record):
@@ -83,8 +110,8 @@ class ExportedIndicator(_Record):
     away_means: str
     actors: list[str]
     sources: list[dict[str, Any]]
-    position: int
-    retired_at: AwareDatetime | None
+    position: Position
+    retired_at: Moment | None
 
 
 class ExportedSet(_Record):
@@ -93,7 +120,7 @@ class ExportedSet(_Record):
     description: str
     sources: list[dict[str, Any]]
     definition_file: str
-    loaded_at: AwareDatetime
+    loaded_at: Moment
     themes: list[ExportedTheme]
     indicators: list[ExportedIndicator]
 
@@ -107,13 +134,13 @@ class ExportedBearing(_Record):
 class ExportedObservation(_Record):
     uuid: Uuid
     event_date: date
-    recorded_at: AwareDatetime
+    recorded_at: Moment
     summary: Text
-    quote: str | None
-    note: str | None
-    source_title: str | None
-    source_publisher: str | None
-    source_url: str | None
+    quote: OptionalText
+    note: OptionalText
+    source_title: OptionalText
+    source_publisher: OptionalText
+    source_url: OptionalText
     source_date: date | None
     unsourced: bool
     reliability: Literal["A", "B", "C", "D", "E", "F"] | None
@@ -133,7 +160,7 @@ class ExportedRetraction(_Record):
     observation: Uuid
     reason: Text
     author: Text
-    recorded_at: AwareDatetime
+    recorded_at: Moment
 
 
 class ExportedAssessment(_Record):
@@ -146,7 +173,7 @@ class ExportedAssessment(_Record):
     rationale: Text
     author: Text
     effective_on: date
-    recorded_at: AwareDatetime
+    recorded_at: Moment
     evidence: list[Uuid]
 
     @model_validator(mode="after")
@@ -162,7 +189,7 @@ class ExportedBriefing(_Record):
     period_start: date
     period_end: date
     author: Text
-    issued_at: AwareDatetime
+    issued_at: Moment
 
     @model_validator(mode="after")
     def _in_order(self) -> ExportedBriefing:
@@ -179,8 +206,34 @@ class RecordFile(_Record):
     assessments: list[ExportedAssessment]
     issued_briefings: list[ExportedBriefing]
 
+    @model_validator(mode="after")
+    def _each_record_once(self) -> RecordFile:
+        _once("set", [s.slug for s in self.sets])
+        for s in self.sets:
+            _once(f"theme of set '{s.slug}'", [t.key for t in s.themes])
+            _once(f"indicator of set '{s.slug}'", [i.key for i in s.indicators])
+        _once("observation", [o.uuid for o in self.observations])
+        for o in self.observations:
+            _once(f"bearing of observation {o.uuid}", [(b.set, b.indicator) for b in o.bearings])
+        _once("retraction", [r.uuid for r in self.retractions])
+        _once("retracted observation", [r.observation for r in self.retractions])
+        _once("assessment", [a.uuid for a in self.assessments])
+        for a in self.assessments:
+            _once(f"evidence of assessment {a.uuid}", a.evidence)
+        _once("issued briefing", [b.uuid for b in self.issued_briefings])
+        return self
+
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
+
+
+def _once(what: str, keys: Sequence[object]) -> None:
+    seen: set[object] = set()
+    for key in keys:
+        if key in seen:
+            shown = "/".join(key) if isinstance(key, tuple) else key
+            raise ValueError(f"the {what} {shown} appears twice")
+        seen.add(key)
 
 
 def read_record_file(text: str, name: str) -> RecordFile:
@@ -192,13 +245,16 @@ def read_record_file(text: str, name: str) -> RecordFile:
             f"{name} is not a tracker export: it is not JSON, or it is cut short "
             f"({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
+    except (RecursionError, ValueError):
+        # Nested too deep, or a number too long to read: nothing tracker ever writes.
+        raise inputs.InputError(f"{name} is not a tracker export: it is not valid JSON") from None
     if not isinstance(raw, dict) or "tracker_export" not in raw:
         raise inputs.InputError(f"{name} is not a tracker export (no 'tracker_export' version)")
     version = raw["tracker_export"]
-    if version != RECORD_FILE_VERSION:
+    if type(version) is not int or version != RECORD_FILE_VERSION:
         raise inputs.InputError(
-            f"{name} is a tracker export of version {version!r}; this tracker reads version "
-            f"{RECORD_FILE_VERSION}"
+            f"{name} is a tracker export of version {json.dumps(version)[:40]}; this tracker "
+            f"reads version {RECORD_FILE_VERSION}"
         )
     try:
         return RecordFile.model_validate_json(text)
@@ -213,7 +269,8 @@ def _problem(error: Any) -> str:
     where = "".join(
         f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
     ).lstrip(".")
-    return f"{where or 'the file'}: {error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where or 'the file'}: {message}"
 
 
 def record_file_schema() -> str:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -35,6 +36,10 @@ BUSY_TIMEOUT_MS = 15_000
 
 class DatabaseError(TrackerError):
     """The database cannot be opened or used as asked."""
+
+
+class DamagedDatabase(StorageFailure):
+    """The file is a tracker database, but SQLite finds it damaged."""
 
 
 def default_database_path() -> Path:
@@ -81,7 +86,10 @@ class Database:
     def describe(self) -> str:
         """Where the data is, for messages: the file path, or the URL without its password."""
         if self.is_sqlite:
-            return self.url.database or "an in-memory database"
+            path = self.url.database or ""
+            if path.startswith("file:"):  # opened read-only, as a URI
+                path = unquote(path.removeprefix("file:"))
+            return path or "an in-memory database"
         return self.url.render_as_string(hide_password=True)
 
     @contextmanager
@@ -107,10 +115,17 @@ class Database:
 
 
 def open_database(value: str | None = None) -> Database:
-    """Open (creating if needed) the database the user chose, migrated to the current schema."""
+    """Open (creating if needed) the database the user chose, migrated to the current schema.
+
+    A SQLite file this user cannot write (or in a folder they cannot write) is opened read-only:
+    it can be read, a write is refused, and nothing is left beside it."""
     url, is_default = resolve_database_url(value)
+    read_only = False
     if url.get_backend_name() == "sqlite":
         _check_sqlite_location(url, create_folder=is_default)
+        read_only = _cannot_write(Path(str(url.database)))
+        if read_only:
+            url = _read_only_url(url)
     try:
         engine = create_engine(url, connect_args=_connect_args(url))
     except (ArgumentError, ImportError) as exc:
@@ -120,11 +135,14 @@ def open_database(value: str | None = None) -> Database:
     database = Database(engine=engine, _writer=engine.execution_options(write=True))
     try:
         upgrade_schema(database)
-        if database.is_sqlite:
+        if database.is_sqlite and not read_only:
             _use_write_ahead_log(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(_explain(exc, f"cannot open database {database.describe()}")) from exc
+        message = _explain(exc, f"cannot open database {database.describe()}")
+        if _is_damage(exc):
+            raise DamagedDatabase(message) from exc
+        raise DatabaseError(message) from exc
     except BaseException:
         engine.dispose()
         raise
@@ -135,6 +153,24 @@ def _connect_args(url: URL) -> dict[str, Any]:
     if url.get_backend_name() == "sqlite":
         return {"timeout": BUSY_TIMEOUT_MS / 1000}
     return {}
+
+
+def _cannot_write(path: Path) -> bool:
+    """An existing file that this user may read but not change, or whose folder they may not
+    change (SQLite's write-ahead log keeps its -wal and -shm files beside the database)."""
+    if not path.exists():
+        return False
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _read_only_url(url: URL) -> URL:
+    """Open the file as it is: no write, no lock, no -wal or -shm beside it. While this
+    process reads, nobody can be writing, as nobody here can write."""
+    return url.set(
+        # A URI: '?', '#' and '%' in the path must not read as its query, fragment or escapes.
+        database=f"file:{quote(str(Path(str(url.database)).absolute()))}",
+        query={"mode": "ro", "immutable": "1", "uri": "true"},
+    )
 
 
 def _check_sqlite_location(url: URL, *, create_folder: bool) -> None:
@@ -223,7 +259,17 @@ def upgrade_schema(database: Database) -> None:
 
 def _explain(exc: SQLAlchemyError, what_failed: str) -> str:
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    reason = str(cause).strip() or type(cause).__name__
+    # The driver's own words, first line only: never the SQL statement or its parameters.
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     if "file is not a database" in reason or "file is encrypted" in reason:
         reason = "the file is not a tracker database (not SQLite, or damaged)"
+    elif "readonly database" in reason:
+        reason = "the database is read-only here (the file, or its folder, cannot be written)"
+    elif _is_damage(exc):
+        reason = "the file is damaged; `tracker check` says more; restore it from a backup"
     return f"{what_failed}: {reason}"
+
+
+def _is_damage(exc: SQLAlchemyError) -> bool:
+    words = str(exc.orig if isinstance(exc, DBAPIError) else exc)
+    return "malformed" in words or "database disk image" in words
