@@ -20,6 +20,7 @@ from tests.conftest import Cli, database_contents, run_tracker, tracker_env
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing_periods import briefing_scope, issue_briefing
 from tracker.services.clock import FixedClock
+from tracker.services.inputs import InputError
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.record_export import export_record
 from tracker.services.record_file import RecordFile, read_record_file
@@ -286,3 +287,28 @@ def test_export_and_import_show_progress_on_a_terminal(cli_db: Path, tmp_path: P
     assert "Observations" in on_a_terminal("--db", str(cli_db), "export", "-o", str(exported))
     drawn = on_a_terminal("--db", str(tmp_path / "new.sqlite3"), "import", str(exported))
     assert "Observations" in drawn and "Assessments" in drawn and "━" in drawn
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"indicator": "enforcement"}, "does not bear on its indicator"),
+        ({"effective_on": "2024-01-01"}, "is dated after it"),
+    ],
+)
+def test_an_imported_assessment_keeps_the_rules_for_evidence(
+    filled_db: Database, tmp_path: Path, change: dict[str, str], problem: str
+) -> None:
+    document = json.loads(export_record(filled_db).to_json())
+    cited = next(a for a in document["assessments"] if a["evidence"])
+    cited.update(change)
+    path = tmp_path / "copy.sqlite3"
+    copy = empty_database(path)
+    try:
+        before = database_contents(path)
+        with pytest.raises(InputError) as refused:
+            import_record(copy, read_record_file(json.dumps(document), "edited.json"))
+        assert f"cites observation {cited['evidence'][0]}, which {problem}" in str(refused.value)
+        assert database_contents(path) == before
+    finally:
+        copy.close()

@@ -314,8 +314,23 @@ def _merge_assessment(
             f"assessment {exported.uuid} cites observation {missing[0]}, which neither the file "
             "nor this database holds; nothing was imported"
         )
+    indicator_id = _indicator_id(names, exported.set, exported.indicator)
+    for uuid in exported.evidence:
+        # The rules the app keeps when an analyst cites evidence hold for imported ones too.
+        link = session.exec(
+            select(ObservationIndicator).where(
+                ObservationIndicator.observation_id == ids.observations[uuid],
+                ObservationIndicator.indicator_id == indicator_id,
+            )
+        ).first()
+        if link is None or link.event_date > exported.effective_on:
+            problem = "does not bear on its indicator" if link is None else "is dated after it"
+            raise inputs.InputError(
+                f"assessment {exported.uuid} cites observation {uuid}, which {problem}; "
+                "nothing was imported"
+            )
     assessment = Assessment(
-        indicator_id=_indicator_id(names, exported.set, exported.indicator),
+        indicator_id=indicator_id,
         **exported.model_dump(exclude={"set", "indicator", "evidence"}),
     )
     session.add(assessment)
