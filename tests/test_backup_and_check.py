@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, Cli, database_contents, row_counts, tracker_env
 
 
@@ -104,3 +106,45 @@ def test_check_passes_a_sound_database_and_reports_a_damaged_one(
     assert damaged.returncode == 1
     assert "is damaged" in damaged.stderr
     assert "Traceback" not in damaged.stderr
+
+
+def test_backup_and_check_of_a_database_that_is_not_there_say_so_and_create_nothing(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import run_tracker
+
+    missing = tmp_path / "typo.sqlite3"
+    for command in (["check"], ["backup", str(tmp_path / "copy.sqlite3")]):
+        result = run_tracker("--db", str(missing), *command, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert f"there is no database at {missing}" in result.stderr
+    assert not missing.exists() and not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_a_read_only_database_with_a_write_ahead_log_beside_it_is_read_whole(
+    cli_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another account is writing the file (its -wal is there): a reader who may not write
+    still sees every committed write, and leaves nothing behind."""
+    from tracker.services.observation_log import ObservationQuery, search_observations
+    from tracker.storage import database as storage
+
+    writer = sqlite3.connect(cli_db)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute(
+        "UPDATE observation SET summary = 'Only in the log' WHERE id = (SELECT min(id) FROM "
+        "observation)"
+    )
+    writer.commit()  # in the -wal, not yet in the file
+    try:
+        assert Path(f"{cli_db}-wal").stat().st_size > 0
+        monkeypatch.setattr(storage, "_cannot_write", lambda _path: True)
+        reader = storage.open_database(str(cli_db))
+        try:
+            assert reader.read_only
+            page = search_observations(reader, ObservationQuery(text="Only in the log"))
+            assert page.total == 1
+        finally:
+            reader.close()
+    finally:
+        writer.close()

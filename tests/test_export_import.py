@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
-from tests.conftest import Cli, database_contents, run_tracker, tracker_env
+from tests.conftest import BUNDLED_SET, SET_SLUG, Cli, database_contents, run_tracker, tracker_env
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing_periods import briefing_scope, issue_briefing
 from tracker.services.clock import FixedClock
@@ -26,9 +27,10 @@ from tracker.services.record_export import export_record
 from tracker.services.record_file import RecordFile, read_record_file
 from tracker.services.record_import import ImportConflict, import_record
 from tracker.services.retractions import retract_observation
-from tracker.services.seeding import seed_if_empty
+from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
 from tracker.services.status import status_as_of
 from tracker.storage.database import Database, open_database
+from tracker.storage.models import Indicator, IndicatorSet, Observation, ObservationIndicator
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -312,3 +314,78 @@ def test_an_imported_assessment_keeps_the_rules_for_evidence(
         assert database_contents(path) == before
     finally:
         copy.close()
+
+
+def test_exports_of_two_sets_merge_into_one_observation_with_both_bearings(
+    seeded_db: Database, tmp_path: Path
+) -> None:
+    text = BUNDLED_SET.read_text(encoding="utf-8")
+    other = tmp_path / "other.toml"
+    other.write_text(text.replace(f'slug = "{SET_SLUG}"', 'slug = "other-talks"', 1))
+    clock = FixedClock(datetime(2025, 12, 22, 10, tzinfo=UTC))
+    load_definitions(seeded_db, read_definitions([other]), clock)
+    both = record_observation(
+        seeded_db,
+        ObservationDraft(
+            bearings=[("territory", "away"), ("miami-talks", "toward")],
+            summary="Bears on both sets",
+            source_publisher="Wire",
+            author="ana",
+            set_slug=SET_SLUG,
+        ),
+        clock,
+    )
+    record_observation(
+        seeded_db,
+        ObservationDraft(
+            bearings=[("miami-talks", "away")],
+            summary="On the other set",
+            source_publisher="Wire",
+            author="ana",
+            set_slug="other-talks",
+        ),
+        clock,
+    )
+    # Link the first observation to the other set too, as an analyst would on a shared desk.
+    with seeded_db.writing() as session:
+        other_set = session.exec(
+            select(IndicatorSet).where(IndicatorSet.slug == "other-talks")
+        ).one()
+        indicator = session.exec(
+            select(Indicator).where(Indicator.set_id == other_set.id, Indicator.key == "territory")
+        ).one()
+        observation = session.exec(select(Observation).where(Observation.uuid == both.id)).one()
+        session.add(
+            ObservationIndicator(
+                observation_id=observation.id or 0,
+                indicator_id=indicator.id or 0,
+                bearing="none",
+                event_date=observation.event_date,
+            )
+        )
+    first, second = export_record(seeded_db, SET_SLUG), export_record(seeded_db, "other-talks")
+    whole = export_record(seeded_db).to_json()
+
+    path = tmp_path / "merged.sqlite3"
+    merged = empty_database(path)
+    try:
+        import_record(merged, first)
+        report = import_record(merged, second)
+        assert report.added.get("bearings") == 1
+        assert export_record(merged).to_json() == whole
+        again = import_record(merged, read_record_file(whole, "whole.json"))
+        assert again.added == {}
+    finally:
+        merged.close()
+
+
+def test_a_control_character_in_an_imported_field_is_named_where_it_is(
+    filled_db: Database, tmp_path: Path
+) -> None:
+    document = json.loads(export_record(filled_db).to_json())
+    document["observations"][7]["note"] = "ring \x07 the bell"
+    with pytest.raises(InputError) as refused:
+        read_record_file(json.dumps(document), "bell.json")
+    assert "observations[7].note: contains an invisible control character (U+0007" in str(
+        refused.value
+    )

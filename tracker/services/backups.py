@@ -30,4 +30,9 @@ def back_up(db: Database, clock: Clock, target: Path | None = None) -> Path:
 
 
 def check_database(db: Database) -> list[str]:
+    if not db.is_sqlite:
+        raise inputs.InputError(
+            f"{db.describe()} is not a SQLite file; check a PostgreSQL database with its own "
+            "tools (amcheck, pg_dump)"
+        )
     return integrity_problems(db)

@@ -1,5 +1,8 @@
 """`tracker export`: the whole record, or one set's part of it, as a `RecordFile`.
 
+The records are built without validation (`model_construct`): they come from the database,
+whose constraints already hold, and an export must never fail on what the desk recorded.
+
 Each record is turned into its exported form by one function here; the importer uses the same
 functions to tell whether a record it already holds is the one in the file.
 """
@@ -63,6 +66,10 @@ def export_record(
     db: Database, set_slug: str | None = None, progress: Progress = no_progress
 ) -> RecordFile:
     with db.reading() as session:
+        if not db.is_sqlite:
+            # One snapshot for every query, as SQLite's read transaction already is: a record
+            # committed meanwhile must not appear in one list and be missing from another.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         chosen = find_set(session, set_slug)
         names = Names.read(session)
         sets = session.exec(
@@ -96,7 +103,7 @@ def export_record(
             .where(col(IssuedBriefing.set_id).in_(set_ids))
             .order_by(IssuedBriefing.period_end, col(IssuedBriefing.issued_at), IssuedBriefing.uuid)
         ).all()
-        return RecordFile(
+        return RecordFile.model_construct(
             tracker_export=1,
             sets=[exported_set(session, s) for s in sets],
             observations=[
@@ -119,7 +126,7 @@ def bearings_where(
     for link in session.exec(select(ObservationIndicator).where(condition)).all():
         slug, key = names.indicators[link.indicator_id]
         found[link.observation_id].append(
-            ExportedBearing(set=slug, indicator=key, bearing=link.bearing)  # type: ignore[arg-type]
+            ExportedBearing.model_construct(set=slug, indicator=key, bearing=link.bearing)  # type: ignore[arg-type]
         )
     return {o: sorted(links, key=lambda b: (b.set, b.indicator)) for o, links in found.items()}
 
@@ -145,16 +152,19 @@ def exported_set(session: Session, indicator_set: IndicatorSet) -> ExportedSet:
         .where(Indicator.set_id == indicator_set.id)
         .order_by(Indicator.position, Indicator.key)
     ).all()
-    return ExportedSet(
+    return ExportedSet.model_construct(
         slug=indicator_set.slug,
         title=indicator_set.title,
         description=indicator_set.description,
         sources=indicator_set.sources,
         definition_file=indicator_set.definition_file,
         loaded_at=indicator_set.loaded_at,
-        themes=[ExportedTheme(key=t.key, title=t.title, position=t.position) for t in themes],
+        themes=[
+            ExportedTheme.model_construct(key=t.key, title=t.title, position=t.position)
+            for t in themes
+        ],
         indicators=[
-            ExportedIndicator(
+            ExportedIndicator.model_construct(
                 key=i.key,
                 theme=theme_keys[i.theme_id],
                 title=i.title,
@@ -173,7 +183,7 @@ def exported_set(session: Session, indicator_set: IndicatorSet) -> ExportedSet:
 
 
 def exported_observation(o: Observation, bearings: list[ExportedBearing]) -> ExportedObservation:
-    return ExportedObservation(
+    return ExportedObservation.model_construct(
         uuid=o.uuid,
         event_date=o.event_date,
         recorded_at=o.recorded_at,
@@ -193,7 +203,7 @@ def exported_observation(o: Observation, bearings: list[ExportedBearing]) -> Exp
 
 
 def exported_retraction(r: Retraction, names: Names) -> ExportedRetraction:
-    return ExportedRetraction(
+    return ExportedRetraction.model_construct(
         uuid=r.uuid,
         observation=names.observation_uuids[r.observation_id],
         reason=r.reason,
@@ -204,7 +214,7 @@ def exported_retraction(r: Retraction, names: Names) -> ExportedRetraction:
 
 def exported_assessment(a: Assessment, names: Names, evidence: list[str]) -> ExportedAssessment:
     slug, key = names.indicators[a.indicator_id]
-    return ExportedAssessment(
+    return ExportedAssessment.model_construct(
         uuid=a.uuid,
         set=slug,
         indicator=key,
@@ -220,7 +230,7 @@ def exported_assessment(a: Assessment, names: Names, evidence: list[str]) -> Exp
 
 
 def exported_briefing(b: IssuedBriefing, names: Names) -> ExportedBriefing:
-    return ExportedBriefing(
+    return ExportedBriefing.model_construct(
         uuid=b.uuid,
         set=names.set_slugs[b.set_id],
         period_start=b.period_start,

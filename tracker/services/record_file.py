@@ -58,7 +58,7 @@ T = TypeVar("T")
 
 def _analyst_text(value: str) -> str:
     """What the app would accept: something written, and no invisible control characters."""
-    inputs.optional_text(value)
+    _no_control_characters(value)
     if not value.strip():
         raise ValueError("is empty")
     return value
@@ -66,7 +66,11 @@ def _analyst_text(value: str) -> str:
 
 def _no_control_characters(value: str | None) -> str | None:
     if value is not None:
-        inputs.optional_text(value)
+        try:
+            inputs.optional_text(value)
+        except inputs.InputError as exc:
+            # A ValueError, so the message says where in the file: which record, which field.
+            raise ValueError(str(exc).removeprefix("the text ")) from None
     return value
 
 
@@ -81,7 +85,8 @@ Text = Annotated[str, AfterValidator(_analyst_text)]
 OptionalText = Annotated[str | None, AfterValidator(_no_control_characters)]
 Moment = Annotated[AwareDatetime, AfterValidator(_utc)]
 Position = Annotated[int, Field(ge=-(2**31), lt=2**31)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_analyst_text)]
+# Slugs and keys as the definition files write them.
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Uuid = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),

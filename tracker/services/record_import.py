@@ -6,7 +6,7 @@ import before anything is written. Sets, themes and indicators are matched by sl
 missing ones are added, and the wording of ones already held is kept (definitions change through
 `tracker seed`, not through imports). Records loaded from the definition files (author "seed")
 carry UUIDs derived from the set, so two desks that seeded the same set hold the same records,
-loaded at different times: those are taken as the same record.
+loaded at different times: those differing only in when they were loaded are the same record.
 """
 
 from __future__ import annotations
@@ -269,15 +269,7 @@ def _merge_observation(
 ) -> None:
     held = ids.observation_rows.get(exported.uuid)
     if held is not None:
-        sets = {b.set for b in exported.bearings}
-        bearings = [
-            b
-            for b in bearings_where(
-                session, names, col(ObservationIndicator.observation_id) == held.id
-            ).get(held.id or 0, [])
-            if b.set in sets
-        ]
-        _compare(exported_observation(held, bearings), exported, report, conflicts)
+        _merge_held_observation(session, held, exported, names, report, conflicts)
         return
     observation = Observation(**exported.model_dump(exclude={"bearings"}))
     session.add(observation)
@@ -293,6 +285,49 @@ def _merge_observation(
             )
         )
     report.add("observations")
+
+
+def _merge_held_observation(
+    session: Session,
+    held: Observation,
+    exported: ExportedObservation,
+    names: Names,
+    report: ImportReport,
+    conflicts: list[str],
+) -> None:
+    """The same observation, compared set by set: an export of one set carries only that set's
+    bearings, so a set on one side only is not a difference. Bearings the file has on a set
+    the observation has none on here are added."""
+    held_bearings = bearings_where(
+        session, names, col(ObservationIndicator.observation_id) == held.id
+    ).get(held.id or 0, [])
+    held_sets = {b.set for b in held_bearings}
+    file_sets = {b.set for b in exported.bearings}
+    shared = held_sets & file_sets
+    held_view = exported_observation(held, [b for b in held_bearings if b.set in shared])
+    file_view = exported.model_copy(
+        update={"bearings": [b for b in exported.bearings if b.set in shared]}
+    )
+    same_record = held_view.model_dump(exclude={"recorded_at"}) == file_view.model_dump(
+        exclude={"recorded_at"}
+    )
+    seeded = held.author == exported.author == SEED_AUTHOR
+    if held_view != file_view and not (seeded and same_record):
+        _compare(held_view, file_view, report, conflicts)
+        return
+    added = [b for b in exported.bearings if b.set not in held_sets]
+    for bearing in added:
+        session.add(
+            ObservationIndicator(
+                observation_id=held.id or 0,
+                indicator_id=_indicator_id(names, bearing.set, bearing.indicator),
+                bearing=bearing.bearing,
+                event_date=held.event_date,
+            )
+        )
+    if added:
+        report.add("bearings")
+    report.already_held += 1
 
 
 def _merge_assessment(
@@ -350,8 +385,10 @@ def _compare(held: object, exported: object, report: ImportReport, conflicts: li
     if held == exported:
         report.already_held += 1
         return
-    author = getattr(exported, "author", None)
-    if author == SEED_AUTHOR and getattr(held, "author", None) == SEED_AUTHOR:
+    seeded = getattr(exported, "author", None) == getattr(held, "author", None) == SEED_AUTHOR
+    if seeded and held.model_dump(exclude={"recorded_at"}) == exported.model_dump(  # type: ignore[attr-defined]
+        exclude={"recorded_at"}
+    ):
         report.already_held += 1
         return
     kind = type(exported).__name__.removeprefix("Exported").lower()

@@ -94,12 +94,12 @@ def load_definitions(db: Database, loaded: list[LoadedDefinition], clock: Clock)
 
 
 def open_desk_database(
-    db_value: str | None, clock: Clock, *, seed_if_new: bool = True
+    db_value: str | None, clock: Clock, *, seed_if_new: bool = True, must_exist: bool = False
 ) -> tuple[Database, SeedReport | None]:
     """Open (creating and migrating if needed) the database the user chose (`--db`, else
     TRACKER_DB, else the default file). A database with no sets is loaded with the bundled ones
     unless `seed_if_new` is off. Returns the database and what was loaded, if anything."""
-    database = open_database(db_value)
+    database = open_database(db_value, must_exist=must_exist)
     if not seed_if_new:
         return database, None
     try:

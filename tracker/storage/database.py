@@ -83,6 +83,11 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only: this user may not write the file or its folder."""
+        return self.url.query.get("mode") == "ro"
+
     def describe(self) -> str:
         """Where the data is, for messages: the file path, or the URL without its password."""
         if self.is_sqlite:
@@ -114,7 +119,7 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(value: str | None = None) -> Database:
+def open_database(value: str | None = None, *, must_exist: bool = False) -> Database:
     """Open (creating if needed) the database the user chose, migrated to the current schema.
 
     A SQLite file this user cannot write (or in a folder they cannot write) is opened read-only:
@@ -122,7 +127,9 @@ def open_database(value: str | None = None) -> Database:
     url, is_default = resolve_database_url(value)
     read_only = False
     if url.get_backend_name() == "sqlite":
-        _check_sqlite_location(url, create_folder=is_default)
+        _check_sqlite_location(url, create_folder=is_default and not must_exist)
+        if must_exist and not Path(str(url.database)).exists():
+            raise DatabaseError(f"there is no database at {url.database}")
         read_only = _cannot_write(Path(str(url.database)))
         if read_only:
             url = _read_only_url(url)
@@ -164,13 +171,16 @@ def _cannot_write(path: Path) -> bool:
 
 
 def _read_only_url(url: URL) -> URL:
-    """Open the file as it is: no write, no lock, no -wal or -shm beside it. While this
-    process reads, nobody can be writing, as nobody here can write."""
-    return url.set(
-        # A URI: '?', '#' and '%' in the path must not read as its query, fragment or escapes.
-        database=f"file:{quote(str(Path(str(url.database)).absolute()))}",
-        query={"mode": "ro", "immutable": "1", "uri": "true"},
-    )
+    """Open the file for reading only. With a write-ahead log beside it (someone else is
+    writing it, or left it so), SQLite reads the log too. Without one, the file is read as it
+    is ("immutable"): SQLite would otherwise try to create -wal and -shm files it cannot
+    remove, and the file would stay unwritable even once it was made writable."""
+    path = Path(str(url.database)).absolute()
+    query = {"mode": "ro", "uri": "true"}
+    if not Path(f"{path}-wal").exists():
+        query["immutable"] = "1"
+    # A URI: '?', '#' and '%' in the path must not read as its query, fragment or escapes.
+    return url.set(database=f"file:{quote(str(path))}", query=query)
 
 
 def _check_sqlite_location(url: URL, *, create_folder: bool) -> None:
@@ -266,7 +276,10 @@ def _explain(exc: SQLAlchemyError, what_failed: str) -> str:
     elif "readonly database" in reason:
         reason = "the database is read-only here (the file, or its folder, cannot be written)"
     elif _is_damage(exc):
-        reason = "the file is damaged; `tracker check` says more; restore it from a backup"
+        reason = (
+            "the file reads as damaged (if another account is writing it, try again; "
+            "otherwise restore it from a backup or an export)"
+        )
     return f"{what_failed}: {reason}"
 
 

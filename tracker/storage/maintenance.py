@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.errors import StorageFailure
 from tracker.storage.database import Database, DatabaseError
 
 
@@ -34,13 +35,31 @@ def backup_sqlite(db: Database, target: Path) -> None:
                 copy.close()
         finally:
             source.close()
+        if db.read_only and not _sound(partial):
+            # Read without taking locks (see database._read_only_url): someone else wrote the
+            # file meanwhile. The copy is thrown away rather than handed over torn.
+            raise StorageFailure(
+                f"{db.describe()} changed while it was being copied (another account is "
+                "writing it); nothing was written; try again"
+            )
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
         os.replace(partial, target)
     except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise StorageFailure(f"could not back up {db.describe()} to {target}: {reason}") from exc
+    finally:
         partial.unlink(missing_ok=True)
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise DatabaseError(f"could not back up {db.describe()} to {target}: {reason}") from exc
+
+
+def _sound(path: Path) -> bool:
+    copy = sqlite3.connect(path)
+    try:
+        return copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        copy.close()
 
 
 def integrity_problems(db: Database) -> list[str]:

@@ -63,10 +63,10 @@ class Invocation:
     clock: Clock = field(default_factory=Clock)
     _database: Database | None = None
 
-    def database(self, *, seed_if_new: bool = True) -> Database:
+    def database(self, *, seed_if_new: bool = True, must_exist: bool = False) -> Database:
         if self._database is None:
             self._database, report = open_desk_database(
-                self.db_value, self.clock, seed_if_new=seed_if_new
+                self.db_value, self.clock, seed_if_new=seed_if_new, must_exist=must_exist
             )
             if report is not None:
                 output.say(
@@ -471,7 +471,9 @@ def backup(
     """A consistent copy of the SQLite database, safe to take while tracker is writing."""
     invocation = _invocation(ctx)
     with reporting_errors():
-        written = back_up(invocation.database(seed_if_new=False), invocation.clock, path)
+        written = back_up(
+            invocation.database(seed_if_new=False, must_exist=True), invocation.clock, path
+        )
     output.data(str(written))
     output.say(f"Backed up to {written}.")
 
@@ -481,7 +483,7 @@ def check(ctx: typer.Context) -> None:
     """Run SQLite's integrity check on the database and report what it finds."""
     invocation = _invocation(ctx)
     with reporting_errors():
-        database = invocation.database(seed_if_new=False)
+        database = invocation.database(seed_if_new=False, must_exist=True)
         problems = check_database(database)
     if problems:
         for problem in problems:
