@@ -27,7 +27,9 @@ from tracker.services.record_export import (
 )
 from tracker.services.record_file import (
     ExportedAssessment,
+    ExportedBriefing,
     ExportedObservation,
+    ExportedRetraction,
     ExportedSet,
     Progress,
     RecordFile,
@@ -84,55 +86,11 @@ def import_record(
         names = Names.read(session)
         ids = _IdsByUuid.read(session, record)
         for retraction in record.retractions:
-            held = ids.retractions.get(retraction.uuid)
-            if held is not None:
-                _compare(exported_retraction(held, names), retraction, report, conflicts)
-                continue
-            observation_id = ids.observations.get(retraction.observation)
-            if observation_id is None:
-                raise inputs.InputError(
-                    f"retraction {retraction.uuid} withdraws observation "
-                    f"{retraction.observation}, which neither the file nor this database holds; "
-                    "nothing was imported"
-                )
-            earlier = session.exec(
-                select(Retraction).where(Retraction.observation_id == observation_id)
-            ).first()
-            if earlier is not None:
-                conflicts.append(
-                    f"observation {retraction.observation} is retracted in both, by different "
-                    f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
-                )
-                continue
-            session.add(
-                Retraction(
-                    uuid=retraction.uuid,
-                    observation_id=observation_id,
-                    reason=retraction.reason,
-                    author=retraction.author,
-                    recorded_at=retraction.recorded_at,
-                )
-            )
-            report.add("retractions")
+            _merge_retraction(session, retraction, names, ids, report, conflicts)
         for assessment in counted(record.assessments, "assessments", progress):
             _merge_assessment(session, assessment, names, ids, report, conflicts)
         for briefing in record.issued_briefings:
-            held_briefing = ids.briefings.get(briefing.uuid)
-            if held_briefing is not None:
-                _compare(exported_briefing(held_briefing, names), briefing, report, conflicts)
-                continue
-            set_id = _set_id(names, briefing.set)
-            session.add(
-                IssuedBriefing(
-                    uuid=briefing.uuid,
-                    set_id=set_id,
-                    period_start=briefing.period_start,
-                    period_end=briefing.period_end,
-                    author=briefing.author,
-                    issued_at=briefing.issued_at,
-                )
-            )
-            report.add("issued briefings")
+            _merge_briefing(session, briefing, names, ids, report, conflicts)
         if conflicts:
             shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
             more = len(conflicts) - SHOWN_CONFLICTS
@@ -285,6 +243,72 @@ def _merge_observation(
             )
         )
     report.add("observations")
+
+
+def _merge_retraction(
+    session: Session,
+    retraction: ExportedRetraction,
+    names: Names,
+    ids: _IdsByUuid,
+    report: ImportReport,
+    conflicts: list[str],
+) -> None:
+    held = ids.retractions.get(retraction.uuid)
+    if held is not None:
+        _compare(exported_retraction(held, names), retraction, report, conflicts)
+        return
+    observation_id = ids.observations.get(retraction.observation)
+    if observation_id is None:
+        raise inputs.InputError(
+            f"retraction {retraction.uuid} withdraws observation "
+            f"{retraction.observation}, which neither the file nor this database holds; "
+            "nothing was imported"
+        )
+    earlier = session.exec(
+        select(Retraction).where(Retraction.observation_id == observation_id)
+    ).first()
+    if earlier is not None:
+        conflicts.append(
+            f"observation {retraction.observation} is retracted in both, by different "
+            f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
+        )
+        return
+    session.add(
+        Retraction(
+            uuid=retraction.uuid,
+            observation_id=observation_id,
+            reason=retraction.reason,
+            author=retraction.author,
+            recorded_at=retraction.recorded_at,
+        )
+    )
+    report.add("retractions")
+
+
+def _merge_briefing(
+    session: Session,
+    briefing: ExportedBriefing,
+    names: Names,
+    ids: _IdsByUuid,
+    report: ImportReport,
+    conflicts: list[str],
+) -> None:
+    held_briefing = ids.briefings.get(briefing.uuid)
+    if held_briefing is not None:
+        _compare(exported_briefing(held_briefing, names), briefing, report, conflicts)
+        return
+    set_id = _set_id(names, briefing.set)
+    session.add(
+        IssuedBriefing(
+            uuid=briefing.uuid,
+            set_id=set_id,
+            period_start=briefing.period_start,
+            period_end=briefing.period_end,
+            author=briefing.author,
+            issued_at=briefing.issued_at,
+        )
+    )
+    report.add("issued briefings")
 
 
 def _merge_held_observation(
