@@ -84,8 +84,9 @@ def test_two_writers_at_once_lose_nothing_and_see_no_lock_error(
         ids = stdout.split()
         assert len(ids) == WRITES_EACH
         intact(cli_db, ids, tag)
-    # They really wrote at the same time: in the order rows were written, the writers take
-    # turns again and again (about 80 times in 4,000 writes on the machine this was written on).
+    # They really wrote at the same time: in the order rows were written, each writer's rows
+    # come both before and after the other's (in bursts, as the lock passes: 10 to 80 turns
+    # have been seen), not one run after the other.
     connection = sqlite3.connect(cli_db)
     try:
         order = [
@@ -97,4 +98,4 @@ def test_two_writers_at_once_lose_nothing_and_see_no_lock_error(
     finally:
         connection.close()
     turns = sum(1 for before, after in itertools.pairwise(order) if before != after)
-    assert turns > 20, turns
+    assert turns >= 3, turns
