@@ -79,18 +79,19 @@ def import_record(
         session.flush()
         names = Names.read(session)
         _check_references(record, names)
-        ids = _IdsByUuid.read(session, record)
+        merge = _Merge(session, names, _IdsByUuid.read(session, record), report, conflicts)
         for observation in counted(record.observations, "observations", progress):
-            _merge_observation(session, observation, names, ids, report, conflicts)
+            merge.observation(observation)
         session.flush()
-        names = Names.read(session)
-        ids = _IdsByUuid.read(session, record)
+        # Read again: the observations just added are cited by what follows.
+        merge.names = Names.read(session)
+        merge.ids = _IdsByUuid.read(session, record)
         for retraction in record.retractions:
-            _merge_retraction(session, retraction, names, ids, report, conflicts)
+            merge.retraction(retraction)
         for assessment in counted(record.assessments, "assessments", progress):
-            _merge_assessment(session, assessment, names, ids, report, conflicts)
+            merge.assessment(assessment)
         for briefing in record.issued_briefings:
-            _merge_briefing(session, briefing, names, ids, report, conflicts)
+            merge.briefing(briefing)
         if conflicts:
             shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
             more = len(conflicts) - SHOWN_CONFLICTS
@@ -217,208 +218,167 @@ def _indicator_id(names: Names, slug: str, key: str) -> int:
     raise AssertionError("checked by _check_references")
 
 
-def _merge_observation(
-    session: Session,
-    exported: ExportedObservation,
-    names: Names,
-    ids: _IdsByUuid,
-    report: ImportReport,
-    conflicts: list[str],
-) -> None:
-    held = ids.observation_rows.get(exported.uuid)
-    if held is not None:
-        _merge_held_observation(session, held, exported, names, report, conflicts)
-        return
-    observation = Observation(**exported.model_dump(exclude={"bearings"}))
-    session.add(observation)
-    session.flush()
-    ids.observations[exported.uuid] = observation.id or 0
-    for bearing in exported.bearings:
-        session.add(
-            ObservationIndicator(
-                observation_id=observation.id or 0,
-                indicator_id=_indicator_id(names, bearing.set, bearing.indicator),
-                bearing=bearing.bearing,
-                event_date=exported.event_date,
+@dataclass
+class _Merge:
+    """One import's merging of records into the open write session, and what it found."""
+
+    session: Session
+    names: Names
+    ids: _IdsByUuid
+    report: ImportReport
+    conflicts: list[str]
+
+    def observation(self, exported: ExportedObservation) -> None:
+        held = self.ids.observation_rows.get(exported.uuid)
+        if held is not None:
+            self.held_observation(held, exported)
+            return
+        observation = Observation(**exported.model_dump(exclude={"bearings"}))
+        self.session.add(observation)
+        self.session.flush()
+        self.ids.observations[exported.uuid] = observation.id or 0
+        for bearing in exported.bearings:
+            self.session.add(
+                ObservationIndicator(
+                    observation_id=observation.id or 0,
+                    indicator_id=_indicator_id(self.names, bearing.set, bearing.indicator),
+                    bearing=bearing.bearing,
+                    event_date=exported.event_date,
+                )
             )
-        )
-    report.add("observations")
+        self.report.add("observations")
 
-
-def _merge_retraction(
-    session: Session,
-    retraction: ExportedRetraction,
-    names: Names,
-    ids: _IdsByUuid,
-    report: ImportReport,
-    conflicts: list[str],
-) -> None:
-    held = ids.retractions.get(retraction.uuid)
-    if held is not None:
-        _compare(exported_retraction(held, names), retraction, report, conflicts)
-        return
-    observation_id = ids.observations.get(retraction.observation)
-    if observation_id is None:
-        raise inputs.InputError(
-            f"retraction {retraction.uuid} withdraws observation "
-            f"{retraction.observation}, which neither the file nor this database holds; "
-            "nothing was imported"
-        )
-    earlier = session.exec(
-        select(Retraction).where(Retraction.observation_id == observation_id)
-    ).first()
-    if earlier is not None:
-        conflicts.append(
-            f"observation {retraction.observation} is retracted in both, by different "
-            f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
-        )
-        return
-    session.add(
-        Retraction(
-            uuid=retraction.uuid,
-            observation_id=observation_id,
-            reason=retraction.reason,
-            author=retraction.author,
-            recorded_at=retraction.recorded_at,
-        )
-    )
-    report.add("retractions")
-
-
-def _merge_briefing(
-    session: Session,
-    briefing: ExportedBriefing,
-    names: Names,
-    ids: _IdsByUuid,
-    report: ImportReport,
-    conflicts: list[str],
-) -> None:
-    held_briefing = ids.briefings.get(briefing.uuid)
-    if held_briefing is not None:
-        _compare(exported_briefing(held_briefing, names), briefing, report, conflicts)
-        return
-    set_id = _set_id(names, briefing.set)
-    session.add(
-        IssuedBriefing(
-            uuid=briefing.uuid,
-            set_id=set_id,
-            period_start=briefing.period_start,
-            period_end=briefing.period_end,
-            author=briefing.author,
-            issued_at=briefing.issued_at,
-        )
-    )
-    report.add("issued briefings")
-
-
-def _merge_held_observation(
-    session: Session,
-    held: Observation,
-    exported: ExportedObservation,
-    names: Names,
-    report: ImportReport,
-    conflicts: list[str],
-) -> None:
-    """The same observation, compared set by set: an export of one set carries only that set's
-    bearings, so a set on one side only is not a difference. Bearings the file has on a set
-    the observation has none on here are added."""
-    held_bearings = bearings_where(
-        session, names, col(ObservationIndicator.observation_id) == held.id
-    ).get(held.id or 0, [])
-    held_sets = {b.set for b in held_bearings}
-    file_sets = {b.set for b in exported.bearings}
-    shared = held_sets & file_sets
-    held_view = exported_observation(held, [b for b in held_bearings if b.set in shared])
-    file_view = exported.model_copy(
-        update={"bearings": [b for b in exported.bearings if b.set in shared]}
-    )
-    same_record = held_view.model_dump(exclude={"recorded_at"}) == file_view.model_dump(
-        exclude={"recorded_at"}
-    )
-    seeded = held.author == exported.author == SEED_AUTHOR
-    if held_view != file_view and not (seeded and same_record):
-        _compare(held_view, file_view, report, conflicts)
-        return
-    added = [b for b in exported.bearings if b.set not in held_sets]
-    for bearing in added:
-        session.add(
-            ObservationIndicator(
-                observation_id=held.id or 0,
-                indicator_id=_indicator_id(names, bearing.set, bearing.indicator),
-                bearing=bearing.bearing,
-                event_date=held.event_date,
-            )
-        )
-    if added:
-        report.add("bearings")
-    report.already_held += 1
-
-
-def _merge_assessment(
-    session: Session,
-    exported: ExportedAssessment,
-    names: Names,
-    ids: _IdsByUuid,
-    report: ImportReport,
-    conflicts: list[str],
-) -> None:
-    held = ids.assessments.get(exported.uuid)
-    if held is not None:
-        evidence = evidence_of(session, [held.id or 0], names).get(held.id or 0, [])
-        _compare(exported_assessment(held, names, evidence), exported, report, conflicts)
-        return
-    missing = [uuid for uuid in exported.evidence if uuid not in ids.observations]
-    if missing:
-        raise inputs.InputError(
-            f"assessment {exported.uuid} cites observation {missing[0]}, which neither the file "
-            "nor this database holds; nothing was imported"
-        )
-    indicator_id = _indicator_id(names, exported.set, exported.indicator)
-    for uuid in exported.evidence:
-        # The rules the app keeps when an analyst cites evidence hold for imported ones too.
-        link = session.exec(
-            select(ObservationIndicator).where(
-                ObservationIndicator.observation_id == ids.observations[uuid],
-                ObservationIndicator.indicator_id == indicator_id,
-            )
-        ).first()
-        if link is None or link.event_date > exported.effective_on:
-            problem = "does not bear on its indicator" if link is None else "is dated after it"
+    def retraction(self, retraction: ExportedRetraction) -> None:
+        held = self.ids.retractions.get(retraction.uuid)
+        if held is not None:
+            self.compare(exported_retraction(held, self.names), retraction)
+            return
+        observation_id = self.ids.observations.get(retraction.observation)
+        if observation_id is None:
             raise inputs.InputError(
-                f"assessment {exported.uuid} cites observation {uuid}, which {problem}; "
+                f"retraction {retraction.uuid} withdraws observation "
+                f"{retraction.observation}, which neither the file nor this database holds; "
                 "nothing was imported"
             )
-    assessment = Assessment(
-        indicator_id=indicator_id,
-        **exported.model_dump(exclude={"set", "indicator", "evidence"}),
-    )
-    session.add(assessment)
-    session.flush()
-    for uuid in exported.evidence:
-        session.add(
-            AssessmentEvidence(
-                assessment_id=assessment.id or 0, observation_id=ids.observations[uuid]
+        earlier = self.session.exec(
+            select(Retraction).where(Retraction.observation_id == observation_id)
+        ).first()
+        if earlier is not None:
+            self.conflicts.append(
+                f"observation {retraction.observation} is retracted in both, by different "
+                f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
+            )
+            return
+        self.session.add(
+            Retraction(
+                observation_id=observation_id, **retraction.model_dump(exclude={"observation"})
             )
         )
-    report.add("assessments")
+        self.report.add("retractions")
 
+    def briefing(self, briefing: ExportedBriefing) -> None:
+        held = self.ids.briefings.get(briefing.uuid)
+        if held is not None:
+            self.compare(exported_briefing(held, self.names), briefing)
+            return
+        set_id = _set_id(self.names, briefing.set)
+        self.session.add(IssuedBriefing(set_id=set_id, **briefing.model_dump(exclude={"set"})))
+        self.report.add("issued briefings")
 
-def _compare(held: object, exported: object, report: ImportReport, conflicts: list[str]) -> None:
-    """The same record, or a conflict; records both loaded from the definitions count as the
-    same whenever they were loaded."""
-    if held == exported:
-        report.already_held += 1
-        return
-    seeded = getattr(exported, "author", None) == getattr(held, "author", None) == SEED_AUTHOR
-    if seeded and held.model_dump(exclude={"recorded_at"}) == exported.model_dump(  # type: ignore[attr-defined]
-        exclude={"recorded_at"}
-    ):
-        report.already_held += 1
-        return
-    kind = type(exported).__name__.removeprefix("Exported").lower()
-    different = [
-        name
-        for name in type(exported).model_fields  # type: ignore[attr-defined]
-        if getattr(held, name) != getattr(exported, name)
-    ]
-    conflicts.append(f"{kind} {getattr(exported, 'uuid', '')} differs in {', '.join(different)}")
+    def held_observation(self, held: Observation, exported: ExportedObservation) -> None:
+        """The same observation, compared set by set: an export of one set carries only that set's
+        bearings, so a set on one side only is not a difference. Bearings the file has on a set
+        the observation has none on here are added."""
+        held_bearings = bearings_where(
+            self.session, self.names, col(ObservationIndicator.observation_id) == held.id
+        ).get(held.id or 0, [])
+        held_sets = {b.set for b in held_bearings}
+        file_sets = {b.set for b in exported.bearings}
+        shared = held_sets & file_sets
+        held_view = exported_observation(held, [b for b in held_bearings if b.set in shared])
+        file_view = exported.model_copy(
+            update={"bearings": [b for b in exported.bearings if b.set in shared]}
+        )
+        same_record = held_view.model_dump(exclude={"recorded_at"}) == file_view.model_dump(
+            exclude={"recorded_at"}
+        )
+        seeded = held.author == exported.author == SEED_AUTHOR
+        if held_view != file_view and not (seeded and same_record):
+            self.compare(held_view, file_view)
+            return
+        added = [b for b in exported.bearings if b.set not in held_sets]
+        for bearing in added:
+            self.session.add(
+                ObservationIndicator(
+                    observation_id=held.id or 0,
+                    indicator_id=_indicator_id(self.names, bearing.set, bearing.indicator),
+                    bearing=bearing.bearing,
+                    event_date=held.event_date,
+                )
+            )
+        if added:
+            self.report.add("bearings")
+        self.report.already_held += 1
+
+    def assessment(self, exported: ExportedAssessment) -> None:
+        held = self.ids.assessments.get(exported.uuid)
+        if held is not None:
+            evidence = evidence_of(self.session, [held.id or 0], self.names).get(held.id or 0, [])
+            self.compare(exported_assessment(held, self.names, evidence), exported)
+            return
+        missing = [uuid for uuid in exported.evidence if uuid not in self.ids.observations]
+        if missing:
+            raise inputs.InputError(
+                f"assessment {exported.uuid} cites observation {missing[0]}, which neither the "
+                "file nor this database holds; nothing was imported"
+            )
+        indicator_id = _indicator_id(self.names, exported.set, exported.indicator)
+        for uuid in exported.evidence:
+            # The rules the app keeps when an analyst cites evidence hold for imported ones too.
+            link = self.session.exec(
+                select(ObservationIndicator).where(
+                    ObservationIndicator.observation_id == self.ids.observations[uuid],
+                    ObservationIndicator.indicator_id == indicator_id,
+                )
+            ).first()
+            if link is None or link.event_date > exported.effective_on:
+                problem = "does not bear on its indicator" if link is None else "is dated after it"
+                raise inputs.InputError(
+                    f"assessment {exported.uuid} cites observation {uuid}, which {problem}; "
+                    "nothing was imported"
+                )
+        assessment = Assessment(
+            indicator_id=indicator_id,
+            **exported.model_dump(exclude={"set", "indicator", "evidence"}),
+        )
+        self.session.add(assessment)
+        self.session.flush()
+        for uuid in exported.evidence:
+            self.session.add(
+                AssessmentEvidence(
+                    assessment_id=assessment.id or 0, observation_id=self.ids.observations[uuid]
+                )
+            )
+        self.report.add("assessments")
+
+    def compare(self, held: object, exported: object) -> None:
+        """The same record, or a conflict; records both loaded from the definitions count as the
+        same whenever they were loaded."""
+        if held == exported:
+            self.report.already_held += 1
+            return
+        seeded = getattr(exported, "author", None) == getattr(held, "author", None) == SEED_AUTHOR
+        if seeded and held.model_dump(exclude={"recorded_at"}) == exported.model_dump(  # type: ignore[attr-defined]
+            exclude={"recorded_at"}
+        ):
+            self.report.already_held += 1
+            return
+        kind = type(exported).__name__.removeprefix("Exported").lower()
+        different = [
+            name
+            for name in type(exported).model_fields  # type: ignore[attr-defined]
+            if getattr(held, name) != getattr(exported, name)
+        ]
+        self.conflicts.append(
+            f"{kind} {getattr(exported, 'uuid', '')} differs in {', '.join(different)}"
+        )

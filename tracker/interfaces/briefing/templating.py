@@ -102,7 +102,17 @@ def listing(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _common(environment: Environment) -> Environment:
+def _environment(**escaping: Any) -> Environment:
+    """An environment over the briefing templates, with the filters every format shares;
+    `escaping` says how its values are escaped."""
+    environment = Environment(
+        loader=PackageLoader("tracker.interfaces.briefing", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **escaping,
+    )
     environment.filters.update(
         long_date=long_date,
         short_date=short_date,
@@ -118,28 +128,12 @@ def _common(environment: Environment) -> Environment:
 
 @cache
 def markdown_environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("tracker.interfaces.briefing", "templates"),
-        autoescape=False,
-        finalize=markdown_text,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    environment = _environment(autoescape=False, finalize=markdown_text)
     # For what the template itself wrote (its macros): already escaped, so kept as it is.
     environment.filters.update(md=markdown_text, cell=markdown_cell, as_written=Markup)
-    return _common(environment)
+    return environment
 
 
 @cache
 def html_environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("tracker.interfaces.briefing", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return _common(environment)
+    return _environment(autoescape=True)
