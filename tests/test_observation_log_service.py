@@ -20,6 +20,7 @@ from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.retractions import retract_observation
 from tracker.services.status import point_in_time
 from tracker.storage.database import Database, open_database
+from tracker.storage.fulltext import SearchTerm
 
 
 def _observe(db: Database, clock: FixedClock, summary: str, **fields: object) -> str:
@@ -32,7 +33,14 @@ def _observe(db: Database, clock: FixedClock, summary: str, **fields: object) ->
 
 
 def test_search_terms_keep_quoted_phrases_whole() -> None:
-    assert search_terms('Umerov "joint statement"  MIAMI') == ["umerov", "joint statement", "miami"]
+    assert search_terms('Umerov "joint statement"  MIAMI negot* "peace pl"* % Kyiv’s') == [
+        SearchTerm(("umerov",)),
+        SearchTerm(("joint", "statement")),
+        SearchTerm(("miami",)),
+        SearchTerm(("negot",), prefix=True),
+        SearchTerm(("peace", "pl"), prefix=True),
+        SearchTerm(("kyiv", "s")),
+    ]
 
 
 def test_search_matches_every_word_in_any_text_field(

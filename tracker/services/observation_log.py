@@ -1,7 +1,11 @@
 """The observation log: everything logged, across indicators, newest first, searched and filtered.
 
-Text search matches every word (or "quoted phrase") anywhere in the summary, quote, note or
-source, ignoring case. Results come a page at a time, so the log never loads the whole record.
+Text search finds observations whose summary, quote, note or source title or publisher hold
+every word of the search, ignoring case: `umerov miami` (both words, anywhere), `"joint
+statement"` (those words next to each other, in order), `negot*` (a word starting so). Words
+are letters and digits; everything else separates them, so `Kyiv's` is the phrase "kyiv s". The
+engine's own full-text index answers (see tracker/storage/fulltext.py). Results come a page at a
+time, so the log never loads the whole record.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import col, select
 
 from tracker.services.history import ObservationEntry, observation_entry
 from tracker.services.lookup import find_indicator
 from tracker.services.status import PointInTime
 from tracker.storage.database import Database
+from tracker.storage.fulltext import SearchTerm, observation_matches
 from tracker.storage.models import (
     Indicator,
     IndicatorSet,
@@ -57,20 +62,27 @@ class ObservationPage:
     entries: tuple[LoggedObservation, ...]
 
 
-_TERM = re.compile(r'"([^"]+)"|(\S+)')
+_TERM = re.compile(r'"([^"]*)"(\*?)|(\S+)')
+_WORD = re.compile(r"[^\W_]+")
 
 
-def search_terms(text: str) -> list[str]:
-    """The words and "quoted phrases" of a search, lower-cased."""
-    terms = (phrase or word for phrase, word in _TERM.findall(text))
-    return [term.strip().lower() for term in terms if term.strip()]
+def search_terms(text: str) -> list[SearchTerm]:
+    """The words, "quoted phrases" and prefixes* of a search, lower-cased. A term with no
+    letter or digit in it (a lone `%`) searches for nothing and is dropped."""
+    terms: list[SearchTerm] = []
+    for phrase, phrase_star, bare in _TERM.findall(text):
+        words = tuple(_WORD.findall((phrase or bare).lower()))
+        if words:
+            prefix = bool(phrase_star) or bare.endswith("*")
+            terms.append(SearchTerm(words, prefix=prefix))
+    return terms
 
 
 def search_observations(
     db: Database, query: ObservationQuery, *, offset: int = 0, limit: int = PAGE_SIZE
 ) -> ObservationPage:
     with db.reading() as session:
-        conditions = _conditions(query)
+        conditions = _conditions(db, query)
         if query.indicator_key:
             indicator = find_indicator(
                 session, query.indicator_key, query.set_slug, allow_retired=True
@@ -131,20 +143,10 @@ def search_observations(
     )
 
 
-def _conditions(query: ObservationQuery) -> list[ColumnElement[bool]]:
+def _conditions(db: Database, query: ObservationQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    searched = [
-        Observation.summary,
-        Observation.quote,
-        Observation.note,
-        Observation.source_title,
-        Observation.source_publisher,
-    ]
-    for term in search_terms(query.text):
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(*(func.lower(col(column)).like(pattern, escape="\\") for column in searched))
-        )
+    if terms := search_terms(query.text):
+        conditions.append(observation_matches(db.engine, terms))
     if query.since:
         conditions.append(col(Observation.event_date) >= query.since)
     if query.until:

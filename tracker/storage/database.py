@@ -7,6 +7,7 @@ unit of work from it: `db.reading()` for queries, `db.writing()` for one write t
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,10 +29,18 @@ DEFAULT_FILE_NAME = "tracker.sqlite3"
 
 # The newest migration this code knows. A test checks it against the migrations folder; keeping
 # it here lets an up-to-date database open without importing Alembic at all.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 # Milliseconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 15_000
+
+# Seconds to wait for a PostgreSQL server to answer before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 10
+
+# The key of the PostgreSQL advisory lock every write transaction takes first: writers queue
+# one at a time, as they do on SQLite, so a check made inside a write ("is this still the
+# latest assessment?") holds until the commit on both engines.
+WRITE_LOCK_KEY = 0x7472_6163_6B65_72  # "tracker"
 
 
 class DatabaseError(TrackerError):
@@ -59,10 +68,25 @@ def resolve_database_url(value: str | None) -> tuple[URL, bool]:
         return _sqlite_url(default_database_path()), True
     if "://" in value:
         try:
-            return make_url(value), False
+            url = make_url(value)
         except ArgumentError as exc:
-            raise DatabaseError(f"'{value}' is not a database URL or a file path: {exc}") from exc
+            raise DatabaseError(
+                f"'{_without_password(value)}' is not a database URL or a file path"
+            ) from exc
+        return _with_our_driver(url), False
     return _sqlite_url(Path(value).expanduser()), False
+
+
+def _with_our_driver(url: URL) -> URL:
+    """`postgresql://` and `postgres://` (as psql writes them) mean psycopg 3, the driver
+    tracker ships with; SQLAlchemy would otherwise look for psycopg2."""
+    if url.drivername in {"postgresql", "postgres"}:
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _without_password(value: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", value)
 
 
 def _sqlite_url(path: Path) -> URL:
@@ -82,6 +106,10 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     @property
     def read_only(self) -> bool:
@@ -133,13 +161,24 @@ def open_database(value: str | None = None, *, must_exist: bool = False) -> Data
         read_only = _cannot_write(Path(str(url.database)))
         if read_only:
             url = _read_only_url(url)
+    backend = url.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise DatabaseError(
+            f"cannot use database '{url.render_as_string()}': tracker works with SQLite files "
+            "and PostgreSQL (postgresql://user:password@host/database)"
+        )
     try:
-        engine = create_engine(url, connect_args=_connect_args(url))
+        engine = create_engine(url, **_engine_options(url))
     except (ArgumentError, ImportError) as exc:
         raise DatabaseError(f"cannot use database '{url.render_as_string()}': {exc}") from exc
-    if engine.dialect.name == "sqlite":
+    if backend == "sqlite":
         _configure_sqlite(engine)
-    database = Database(engine=engine, _writer=engine.execution_options(write=True))
+        writer = engine.execution_options(write=True)
+    else:
+        event.listen(engine, "begin", _take_postgresql_write_lock)
+        # Writers see every commit made before they got the lock; readers see one snapshot.
+        writer = engine.execution_options(write=True, isolation_level="READ COMMITTED")
+    database = Database(engine=engine, _writer=writer)
     try:
         upgrade_schema(database)
         if database.is_sqlite and not read_only:
@@ -156,10 +195,19 @@ def open_database(value: str | None = None, *, must_exist: bool = False) -> Data
     return database
 
 
-def _connect_args(url: URL) -> dict[str, Any]:
+def _engine_options(url: URL) -> dict[str, Any]:
     if url.get_backend_name() == "sqlite":
-        return {"timeout": BUSY_TIMEOUT_MS / 1000}
-    return {}
+        return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    connect_args: dict[str, Any] = {"application_name": APP_NAME}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return {
+        "connect_args": connect_args,
+        # A shared server restarts; a pooled connection it dropped is replaced, not reported.
+        "pool_pre_ping": True,
+        # A screen's read sees one moment of the record, as a SQLite read transaction does.
+        "isolation_level": "REPEATABLE READ",
+    }
 
 
 def _cannot_write(path: Path) -> bool:
@@ -242,6 +290,12 @@ def _use_explicit_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _take_postgresql_write_lock(connection: Any) -> None:
+    if connection.get_execution_options().get("write"):
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 def upgrade_schema(database: Database) -> None:
     """Create or upgrade the schema to SCHEMA_REVISION.
 
@@ -280,7 +334,40 @@ def _explain(exc: SQLAlchemyError, what_failed: str) -> str:
             "the file reads as damaged (if another account is writing it, try again; "
             "otherwise restore it from a backup or an export)"
         )
+    elif type(cause).__module__.startswith("psycopg"):
+        reason = _postgresql_reason(str(cause)) or reason
     return f"{what_failed}: {reason}"
+
+
+def _postgresql_reason(words: str) -> str | None:
+    """What libpq said, in the words of someone setting up a desk."""
+    if match := re.search(r'database "(.*)" does not exist', words):
+        return (
+            f"there is no database '{match[1]}' on that server; create it first "
+            "(README: Setting up a desk)"
+        )
+    if match := re.search(r'password authentication failed for user "(.*)"', words):
+        return f"the server refused user '{match[1]}': wrong password, or no such user"
+    if match := re.search(r'role "(.*)" does not exist', words):
+        return f"the server has no user '{match[1]}'"
+    if "no password supplied" in words:
+        return "the server asks for a password; put it in the URL or in ~/.pgpass"
+    if "Connection refused" in words or "No such file or directory" in words:
+        return "nothing answers there: is the server running, and are the host and port right?"
+    if "failed to resolve host" in words or "could not translate host name" in words:
+        return "that host name is unknown"
+    if "timeout expired" in words:
+        return f"the server did not answer within {CONNECT_TIMEOUT_S} seconds"
+    if "lock timeout" in words:
+        return (
+            f"another writer held the database for more than {BUSY_TIMEOUT_MS // 1000} seconds;"
+            " try again"
+        )
+    if "server closed the connection" in words or "terminating connection" in words:
+        return "the server closed the connection (restarted or stopped?); try again"
+    if "permission denied" in words:
+        return "this user may not do that on the server (ask for the desk's grants)"
+    return None
 
 
 def _is_damage(exc: SQLAlchemyError) -> bool:

@@ -60,6 +60,8 @@ class IndicatorSet(SQLModel, table=True):
     sources: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     definition_file: str = Field(sa_type=Text)
     loaded_at: datetime = _utc_column()
+    # Who last loaded the definition file (None when loaded before tracker kept this).
+    loaded_by: str | None = Field(default=None, sa_type=Text)
 
 
 class Theme(SQLModel, table=True):
@@ -192,6 +194,9 @@ class Assessment(SQLModel, table=True):
     author: str = Field(sa_type=Text)
     effective_on: date
     recorded_at: datetime = _utc_column()
+    # The indicator's latest assessment when this one was recorded (None for the first, and
+    # for assessments recorded before tracker kept this).
+    supersedes_id: int | None = Field(default=None, foreign_key="assessment.id")
 
 
 class AssessmentEvidence(SQLModel, table=True):
