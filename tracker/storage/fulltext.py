@@ -30,14 +30,14 @@ def observation_matches(engine: Engine, terms: list[SearchTerm]) -> ColumnElemen
     """A condition on `Observation` that holds when its text matches every term."""
     if engine.dialect.name == "sqlite":
         query = " ".join(_fts5_term(term) for term in terms)
-        matching = select(literal_column("rowid")).select_from(text(SEARCH_TABLE)).where(
-            literal_column(SEARCH_TABLE).op("MATCH")(query)
+        matching = (
+            select(literal_column("rowid"))
+            .select_from(text(SEARCH_TABLE))
+            .where(literal_column(SEARCH_TABLE).op("MATCH")(query))
         )
         return col(Observation.id).in_(matching)
     query = " & ".join(_tsquery_term(term) for term in terms)
-    return literal_column(f"observation.{SEARCH_COLUMN}").op("@@")(
-        func.to_tsquery("simple", query)
-    )
+    return literal_column(f"observation.{SEARCH_COLUMN}").op("@@")(func.to_tsquery("simple", query))
 
 
 def _fts5_term(term: SearchTerm) -> str:
@@ -55,4 +55,4 @@ def _tsquery_term(term: SearchTerm) -> str:
 
 def is_search_index(name: str) -> bool:
     """Whether a table or column belongs to the search index rather than to the model."""
-    return name == SEARCH_COLUMN or name == SEARCH_TABLE or name.startswith(f"{SEARCH_TABLE}_")
+    return name in (SEARCH_COLUMN, SEARCH_TABLE) or name.startswith(f"{SEARCH_TABLE}_")
