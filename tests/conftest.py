@@ -1,22 +1,35 @@
-"""Shared fixtures: real SQLite files in tmp_path, a fixed clock, and the command line run as a
-process the way an analyst runs it."""
+"""Shared fixtures: real databases on both engines, a fixed clock, and the command line run as a
+process the way an analyst runs it.
+
+Every test that asks for a database (`db`, `seeded_db`, `db_target`, `cli_db`, `cli`) runs once
+per engine: on a SQLite file in tmp_path, and on its own database in a PostgreSQL server the
+session starts from the machine's packages (tests/postgres_server.py). Choose engines with
+`--engine sqlite` / `--engine postgresql` or TRACKER_TEST_ENGINES; both by default. Without
+PostgreSQL installed, its half is skipped, except under CI, where that is a failure. A test
+about SQLite files themselves (permissions, backups, damage) is marked `sqlite_only`.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, select, table, text
 
+from tests.postgres_server import PostgresServer, postgres_binaries
 from tracker.services.clock import FixedClock
 from tracker.services.seeding import seed_if_empty
 from tracker.storage.database import Database, open_database
+from tracker.storage.fulltext import is_search_index
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -26,6 +39,121 @@ SET_SLUG = "russia-ukraine-2025-12"
 FIXED_NOW = datetime(2025, 12, 22, 9, 30, tzinfo=UTC)
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        action="append",
+        choices=ENGINES,
+        help="Run the database tests on this engine (repeat for both; default: both, or "
+        "TRACKER_TEST_ENGINES=sqlite,postgresql).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test is about SQLite files, so runs on SQLite only"
+    )
+
+
+def _engines(config: pytest.Config) -> list[str]:
+    chosen = config.getoption("--engine") or [
+        name.strip()
+        for name in os.environ.get("TRACKER_TEST_ENGINES", ",".join(ENGINES)).split(",")
+        if name.strip()
+    ]
+    unknown = set(chosen) - set(ENGINES)
+    if unknown:
+        raise pytest.UsageError(f"unknown engine(s) {sorted(unknown)}; choose from {ENGINES}")
+    return list(dict.fromkeys(chosen))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" in metafunc.fixturenames:
+        engines = _engines(metafunc.config)
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            engines = [name for name in engines if name == "sqlite"]
+        metafunc.parametrize("engine", engines)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway server per test process, started when the first test needs it."""
+    if postgres_binaries() is None:
+        message = "PostgreSQL is not installed here (apt-get install postgresql; .ci/run does it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+_database_names = itertools.count(1)
+
+
+@dataclass
+class DbTarget:
+    """Where a test's database lives: a SQLite file, or a database on the test server.
+    `str(target)` is what `--db` and `TRACKER_DB` take."""
+
+    engine: str
+    arg: str
+    path: Path | None = None  # the SQLite file
+    server: PostgresServer | None = None
+    name: str | None = None  # the PostgreSQL database
+
+    def __str__(self) -> str:
+        return self.arg
+
+    def open(self) -> Database:
+        return open_database(self.arg)
+
+    def drop(self) -> None:
+        if self.server is not None and self.name is not None:
+            self.server.drop_database(self.name)
+
+
+MakeTarget = Callable[..., DbTarget]
+
+
+@pytest.fixture(scope="session")
+def _targets(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> MakeTarget:
+    """Makes targets: new and empty, or copies of a seeded template (seeded once per engine
+    by the command line, as an analyst's first run does)."""
+    templates: dict[str, DbTarget] = {}
+
+    def new(engine: str, folder: Path, *, seeded: bool = False) -> DbTarget:
+        if seeded and engine not in templates:
+            template = new(engine, tmp_path_factory.mktemp("template"))
+            result = run_tracker("--db", str(template), "status", "--json", cwd=folder)
+            assert result.returncode == 0, result.stderr
+            templates[engine] = template
+        if engine == "sqlite":
+            path = folder / ("desk.sqlite3" if seeded else "tracker.sqlite3")
+            if seeded:
+                shutil.copyfile(templates[engine].arg, path)
+            return DbTarget("sqlite", str(path), path=path)
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = f"test_{os.getpid()}_{next(_database_names)}"
+        server.create_database(name, template=templates[engine].name if seeded else None)
+        return DbTarget("postgresql", server.url(name), server=server, name=name)
+
+    return new
+
+
+@pytest.fixture
+def db_target(engine: str, _targets: MakeTarget, tmp_path: Path) -> Iterator[DbTarget]:
+    """A new, empty database of this test's own (on SQLite, not yet created)."""
+    target = _targets(engine, tmp_path)
+    yield target
+    target.drop()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(FIXED_NOW)
@@ -33,12 +161,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """A SQLite file of this test's own, for tests about SQLite files."""
     return tmp_path / "tracker.sqlite3"
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(str(db_path))
+def db(db_target: DbTarget) -> Iterator[Database]:
+    database = db_target.open()
     yield database
     database.close()
 
@@ -49,8 +178,33 @@ def seeded_db(db: Database, clock: FixedClock) -> Database:
     return db
 
 
-def database_contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, read with the sqlite3 module: for 'nothing was written'."""
+def database_contents(where: Path | DbTarget | str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, read around tracker's own code: for 'nothing was written'.
+    The search index is left out: it follows the observations."""
+    if isinstance(where, DbTarget):
+        where = where.path if where.path is not None else where.arg
+    if isinstance(where, Path):
+        return _sqlite_contents(where)
+    database = open_database(where, must_exist=True)
+    try:
+        with database.engine.connect() as connection:
+            names = sorted(inspect(connection).get_table_names())
+            return {
+                name: sorted(
+                    (
+                        tuple(row)
+                        for row in connection.execute(select(text("*")).select_from(table(name)))
+                    ),
+                    key=repr,
+                )
+                for name in names
+                if not is_search_index(name)
+            }
+    finally:
+        database.close()
+
+
+def _sqlite_contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
     connection = sqlite3.connect(path)
     try:
         tables = [
@@ -58,6 +212,7 @@ def database_contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
             for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
+            if not is_search_index(row[0])
         ]
         return {
             table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
@@ -67,8 +222,8 @@ def database_contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
         connection.close()
 
 
-def row_counts(path: Path) -> dict[str, int]:
-    return {table: len(rows) for table, rows in database_contents(path).items()}
+def row_counts(where: Path | DbTarget | str) -> dict[str, int]:
+    return {table: len(rows) for table, rows in database_contents(where).items()}
 
 
 # One Matplotlib config folder for the whole run (set by `_matplotlib_config`): each process
@@ -122,35 +277,25 @@ def run_tracker(
     )
 
 
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database seeded once by the command line; tests take copies of it."""
-    folder = tmp_path_factory.mktemp("template")
-    path = folder / "template.sqlite3"
-    result = run_tracker("--db", str(path), "status", "--json", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return path
-
-
 @pytest.fixture
-def cli_db(seeded_template: Path, tmp_path: Path) -> Path:
-    """A seeded SQLite file of this test's own."""
-    path = tmp_path / "desk.sqlite3"
-    shutil.copyfile(seeded_template, path)
-    return path
+def cli_db(engine: str, _targets: MakeTarget, tmp_path: Path) -> Iterator[DbTarget]:
+    """A seeded database of this test's own."""
+    target = _targets(engine, tmp_path, seeded=True)
+    yield target
+    target.drop()
 
 
 class Cli:
-    """`tracker --db <this test's file> ...`, run as a process."""
+    """`tracker --db <this test's database> ...`, run as a process."""
 
-    def __init__(self, db_path: Path, tmp_path: Path) -> None:
-        self.db_path = db_path
+    def __init__(self, target: DbTarget, tmp_path: Path) -> None:
+        self.target = target
         self.tmp_path = tmp_path
 
     def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return run_tracker(
             "--db",
-            str(self.db_path),
+            str(self.target),
             *args,
             cwd=self.tmp_path,
             env=tracker_env(self.tmp_path, **env),
@@ -158,5 +303,5 @@ class Cli:
 
 
 @pytest.fixture
-def cli(cli_db: Path, tmp_path: Path) -> Cli:
+def cli(cli_db: DbTarget, tmp_path: Path) -> Cli:
     return Cli(cli_db, tmp_path)

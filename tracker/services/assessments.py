@@ -1,15 +1,24 @@
-"""Marking an indicator moved or unmoved: an assessment, with its reason and evidence."""
+"""Marking an indicator moved or unmoved: an assessment, with its reason and evidence.
+
+Two analysts may mark the same indicator at once. Each assessment records the one it
+supersedes (the indicator's latest when it was written). An analyst who says which assessment
+they saw as the latest (`AssessmentDraft.supersedes`) is stopped with `MarkedMeanwhile` when a
+colleague's has come since, and nothing is written, unless they insist (`force`). The check
+and the write are one write transaction, and writers take turns (see storage.database), so two
+marks made at the same moment cannot both pass it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tracker.errors import TrackerError
 from tracker.services import inputs
 from tracker.services.clock import Clock
-from tracker.services.lookup import find_indicator, find_observation
+from tracker.services.lookup import MIN_ID_PREFIX, find_indicator, find_observation
 from tracker.services.records import RecordedAssessment
 from tracker.storage.database import Database
 from tracker.storage.models import (
@@ -35,6 +44,45 @@ class AssessmentDraft:
     effective_on: str | None = None  # YYYY-MM-DD; today when not given
     author: str | None = None
     set_slug: str | None = None
+    # The assessment the analyst saw as the indicator's latest: its id or a prefix, or
+    # NO_ASSESSMENT when they saw it unassessed. None: not stated, so not checked.
+    supersedes: str | None = None
+    # Record it even if a newer assessment came since the one they saw.
+    force: bool = False
+
+
+NO_ASSESSMENT = "none"
+
+
+@dataclass(frozen=True)
+class LatestAssessment:
+    """The indicator's latest assessment, as the analyst should see it before overruling it."""
+
+    id: str
+    status: str
+    direction: str | None
+    confidence: str
+    rationale: str
+    author: str
+    effective_on: date
+    recorded_at: datetime
+
+
+class MarkedMeanwhile(TrackerError):
+    """The indicator was marked since the assessment the analyst saw; nothing was recorded."""
+
+    def __init__(self, indicator_key: str, seen: str | None, latest: LatestAssessment) -> None:
+        self.indicator_key = indicator_key
+        self.seen = seen
+        self.latest = latest
+        direction = f" {latest.direction}" if latest.direction else ""
+        saw = f"assessment {seen[:8]}" if seen else "no assessment"
+        super().__init__(
+            f"'{indicator_key}' was marked {latest.status}{direction} by {latest.author} "
+            f"(assessment {latest.id[:8]}, recorded {latest.recorded_at:%Y-%m-%d %H:%M} UTC, "
+            f"effective {latest.effective_on.isoformat()}) since you saw {saw}; "
+            "nothing was recorded"
+        )
 
 
 def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> RecordedAssessment:
@@ -65,6 +113,10 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
                 _checked_evidence(session, indicator, ref, effective_on) for ref in draft.evidence
             ]
         assert indicator.id is not None
+        latest = _latest(session, indicator.id)
+        if draft.supersedes is not None and not draft.force:
+            with inputs.checking("supersedes"):
+                _check_still_latest(session, indicator, draft.supersedes, latest)
         assessment = Assessment(
             indicator_id=indicator.id,
             status=status.value,
@@ -74,6 +126,7 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
             author=author,
             effective_on=effective_on,
             recorded_at=clock.now(),
+            supersedes_id=latest.id if latest else None,
         )
         session.add(assessment)
         session.flush()
@@ -89,7 +142,62 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
             direction=assessment.direction,
             effective_on=effective_on,
             recorded_at=assessment.recorded_at,
+            supersedes=latest.uuid if latest else None,
         )
+
+
+def _latest(session: Session, indicator_id: int) -> Assessment | None:
+    """The indicator's current status: the latest effective, the last recorded on a tie."""
+    return session.exec(
+        select(Assessment)
+        .where(Assessment.indicator_id == indicator_id)
+        .order_by(
+            col(Assessment.effective_on).desc(),
+            col(Assessment.recorded_at).desc(),
+            col(Assessment.id).desc(),
+        )
+        .limit(1)
+    ).first()
+
+
+def _check_still_latest(
+    session: Session, indicator: Indicator, seen_ref: str, latest: Assessment | None
+) -> None:
+    seen_ref = seen_ref.strip().lower()
+    seen: str | None = None
+    if seen_ref != NO_ASSESSMENT:
+        if len(seen_ref) < MIN_ID_PREFIX:
+            raise inputs.InputError(
+                f"assessment id '{seen_ref}' is too short; give at least {MIN_ID_PREFIX} "
+                f"characters, or '{NO_ASSESSMENT}'"
+            )
+        known = session.exec(
+            select(Assessment.uuid).where(
+                Assessment.indicator_id == indicator.id,
+                col(Assessment.uuid).startswith(seen_ref, autoescape=True),
+            )
+        ).all()
+        if not known:
+            raise inputs.InputError(f"'{indicator.key}' has no assessment with id '{seen_ref}'")
+        if len(known) > 1:
+            raise inputs.InputError(f"assessment id '{seen_ref}' is ambiguous; give more of it")
+        seen = known[0]
+    if (latest.uuid if latest else None) != seen:
+        assert latest is not None  # what they saw exists, so the indicator has a latest
+        raise MarkedMeanwhile(indicator.key, seen, _shown(latest))
+
+
+def _shown(assessment: Assessment) -> LatestAssessment:
+    return LatestAssessment(
+        id=assessment.uuid,
+        status=assessment.status,
+        direction=assessment.direction,
+        confidence=assessment.confidence,
+        rationale=assessment.rationale,
+        author=assessment.author,
+        effective_on=assessment.effective_on,
+        recorded_at=assessment.recorded_at,
+    )
 
 
 def _checked_direction(status: Status, raw: str | None) -> Direction | None:

@@ -23,6 +23,7 @@ class RecordedAssessment:
     direction: str | None
     effective_on: date
     recorded_at: datetime
+    supersedes: str | None = None  # the id of the indicator's latest assessment before it
 
 
 @dataclass(frozen=True)

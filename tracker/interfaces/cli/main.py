@@ -21,7 +21,7 @@ from tracker.interfaces.briefing.documents import briefing_document
 from tracker.interfaces.cli import output, render
 from tracker.interfaces.files import read_text_file, write_whole_file
 from tracker.interfaces.observations_csv import observations_csv
-from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.assessments import AssessmentDraft, MarkedMeanwhile, assess_indicator
 from tracker.services.backups import back_up, check_database
 from tracker.services.briefing import build_briefing
 from tracker.services.briefing_periods import (
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 BAD_INPUT = 2
 DATABASE_FAILURE = 1
+# `tracker mark --supersedes`: a colleague marked the indicator since the assessment named.
+MARKED_MEANWHILE = 3
 
 app = typer.Typer(
     add_completion=False,
@@ -250,6 +252,19 @@ def mark(
     ] = None,
     author: AuthorOption = None,
     set_slug: SetOption = None,
+    supersedes: Annotated[
+        str | None,
+        typer.Option(
+            "--supersedes",
+            metavar="ID|none",
+            help="The assessment you saw as the latest (its id from `tracker history`, or "
+            "'none'). If a colleague has marked the indicator since, nothing is recorded and "
+            f"the command exits {MARKED_MEANWHILE}.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Record it even if the indicator was marked since.")
+    ] = False,
 ) -> None:
     """Mark an indicator moved (toward or away from a settlement) or unmoved, and say why."""
     invocation = _invocation(ctx)
@@ -263,9 +278,18 @@ def mark(
         effective_on=on,
         author=author,
         set_slug=set_slug,
+        supersedes=supersedes,
+        force=force,
     )
     with reporting_errors():
-        recorded = assess_indicator(invocation.database(), draft, invocation.clock)
+        try:
+            recorded = assess_indicator(invocation.database(), draft, invocation.clock)
+        except MarkedMeanwhile as exc:
+            output.error(
+                f"{exc}. Read it with `tracker history {exc.indicator_key}`; then mark again "
+                f"with --supersedes {exc.latest.id[:8]}, or add --force to record yours anyway."
+            )
+            raise typer.Exit(MARKED_MEANWHILE) from None
     output.data(recorded.id)
     direction_text = f" {recorded.direction}" if recorded.direction else ""
     output.say(

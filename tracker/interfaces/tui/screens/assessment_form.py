@@ -17,10 +17,16 @@ from textual.widgets import (
     TextArea,
 )
 
+from tracker.errors import TrackerError
 from tracker.interfaces.tui import texts
 from tracker.interfaces.tui.screens.form import FormScreen, author_field, field_error, form_ending
-from tracker.interfaces.wording import grading_code, one_line
-from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.interfaces.wording import grading_code, moment, one_line
+from tracker.services.assessments import (
+    NO_ASSESSMENT,
+    AssessmentDraft,
+    MarkedMeanwhile,
+    assess_indicator,
+)
 from tracker.services.history import IndicatorHistory, indicator_history
 from tracker.services.records import RecordedAssessment
 from tracker.vocabulary import Confidence, Direction, Status
@@ -31,6 +37,9 @@ class AssessmentFormScreen(FormScreen):
         super().__init__()
         self.key = key
         self.set_slug = set_slug
+        # The latest assessment shown above the form: what this analyst's supersedes. Should a
+        # colleague's come first, saving shows theirs and asks (see `show_failure`).
+        self.seen_latest: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -96,6 +105,7 @@ class AssessmentFormScreen(FormScreen):
 
     def show_history(self, history: IndicatorHistory) -> None:
         self.sub_title = f"{history.title} ({history.key})"
+        self.seen_latest = history.assessments[0].id if history.assessments else NO_ASSESSMENT
         current = Text().append("Now: ", style="bold")
         if history.assessments:
             by_id = {o.id: o for o in history.observations}
@@ -104,6 +114,8 @@ class AssessmentFormScreen(FormScreen):
             current.append("not assessed yet.")
         self.query_one("#current-assessment", Static).update(current)
         evidence = self.query_one("#evidence", SelectionList)
+        if evidence.option_count:
+            return  # reloaded to show a colleague's assessment: the ticks stay as they were
         for entry in history.observations:
             if entry.retraction is not None:
                 continue  # retracted evidence cannot be cited
@@ -133,9 +145,45 @@ class AssessmentFormScreen(FormScreen):
             author=self.query_one("#author", Input).value,
             evidence=list(self.query_one("#evidence", SelectionList).selected),
             set_slug=self.set_slug,
+            supersedes=self.seen_latest,
         )
+        self.write(draft)
+
+    def write(self, draft: AssessmentDraft) -> None:
         app = self.tracker
         self.save_in_background(lambda: assess_indicator(app.db, draft, app.clock), self.saved)
+
+    def show_failure(self, exc: TrackerError) -> None:
+        if not isinstance(exc, MarkedMeanwhile):
+            super().show_failure(exc)
+            return
+        from tracker.interfaces.tui.screens.confirm import ConfirmDialog
+
+        # Theirs is now what this analyst has seen: shown above the form, and what a second
+        # save supersedes.
+        self.seen_latest = exc.latest.id
+        self.load()
+        latest = exc.latest
+        direction = f" {latest.direction}" if latest.direction else ""
+        question = (
+            f"{latest.author} marked this indicator {latest.status}{direction} "
+            f"({latest.confidence} confidence, effective {latest.effective_on.isoformat()}) "
+            f"at {moment(latest.recorded_at)}, after the assessment you saw:\n\n"
+            f"“{one_line(latest.rationale, 400)}”\n\nRecord yours anyway, after theirs?"
+        )
+
+        def answered(record: bool | None) -> None:
+            if record:
+                self.action_save()
+            else:
+                self.notify(
+                    "Not saved. Their assessment is now shown above the form; change yours, "
+                    "or save again to record it after theirs.",
+                    title="Marked meanwhile",
+                    markup=False,
+                )
+
+        self.app.push_screen(ConfirmDialog(question, "Record mine", "Not yet"), answered)
 
     def saved(self, recorded: RecordedAssessment) -> None:
         app = self.tracker
