@@ -9,10 +9,13 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/tracker
 
+# Every test runs on SQLite and on a throwaway PostgreSQL server the tests start themselves
+# (TRACKER_TEST_ENGINES=sqlite for one engine), in as many processes as there are cores.
 test: $(STAMP)
 	@command -v chromium >/dev/null || echo "note: no chromium here, so the browser test of the HTML briefing is skipped (apt-get install chromium; .ci/run installs it)"
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || echo "note: no PostgreSQL here, so the tests run on SQLite only (apt-get install postgresql; .ci/run installs it)"
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ about SQLite files themselves (permissions, backups, damage) is marked `sqlite_o
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import sqlite3
@@ -19,16 +20,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, table, text
+from sqlalchemy import create_engine, inspect, select, table, text
 
 from tests.postgres_server import PostgresServer, postgres_binaries
 from tracker.services.clock import FixedClock
 from tracker.services.seeding import seed_if_empty
-from tracker.storage.database import Database, open_database
+from tracker.storage.database import Database, open_database, resolve_database_url
 from tracker.storage.fulltext import is_search_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): the test is about SQLite files, so runs on SQLite only"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only(reason): the test is about a PostgreSQL server"
+    )
 
 
 def _engines(config: pytest.Config) -> list[str]:
@@ -73,8 +77,9 @@ def _engines(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "engine" in metafunc.fixturenames:
         engines = _engines(metafunc.config)
-        if metafunc.definition.get_closest_marker("sqlite_only"):
-            engines = [name for name in engines if name == "sqlite"]
+        for only in ("sqlite", "postgresql"):
+            if metafunc.definition.get_closest_marker(f"{only}_only"):
+                engines = [name for name in engines if name == only]
         metafunc.parametrize("engine", engines)
 
 
@@ -185,9 +190,10 @@ def database_contents(where: Path | DbTarget | str) -> dict[str, list[tuple[obje
         where = where.path if where.path is not None else where.arg
     if isinstance(where, Path):
         return _sqlite_contents(where)
-    database = open_database(where, must_exist=True)
+    # Not open_database: that would create or upgrade what it opens.
+    engine = create_engine(resolve_database_url(where)[0])
     try:
-        with database.engine.connect() as connection:
+        with engine.connect() as connection:
             names = sorted(inspect(connection).get_table_names())
             return {
                 name: sorted(
@@ -201,7 +207,48 @@ def database_contents(where: Path | DbTarget | str) -> dict[str, list[tuple[obje
                 if not is_search_index(name)
             }
     finally:
-        database.close()
+        engine.dispose()
+
+
+def query_rows(where: DbTarget, query: str, *params: object) -> list[dict[str, object]]:
+    """Rows of a SQL query (with `?` placeholders), read around tracker's own code, with values
+    as SQLite gives them on both engines: dates and moments as text, JSON as text."""
+    names, rows = _query(where, query, params)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def query_tuples(where: DbTarget, query: str, *params: object) -> list[tuple[object, ...]]:
+    """As `query_rows`, as tuples (for columns of the same name from two tables)."""
+    return _query(where, query, params)[1]
+
+
+def _query(
+    where: DbTarget, query: str, params: tuple[object, ...]
+) -> tuple[list[str], list[tuple[object, ...]]]:
+    if where.path is not None:
+        connection = sqlite3.connect(where.path)
+        try:
+            cursor = connection.execute(query, params)
+            names = [column[0] for column in cursor.description or []]
+            return names, [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+    assert where.server is not None and where.name is not None
+    with where.server.connect(where.name) as connection:
+        statement = query.replace("%", "%%").replace("?", "%s")
+        cursor = connection.execute(statement, params)  # type: ignore[arg-type]
+        names = [column.name for column in cursor.description or []]
+        return names, [tuple(_as_sqlite_gives(v) for v in row) for row in cursor.fetchall()]
+
+
+def _as_sqlite_gives(value: object) -> object:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC).replace(tzinfo=None):%Y-%m-%d %H:%M:%S.%f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
 
 
 def _sqlite_contents(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -174,17 +174,21 @@ class PostgresServer:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _admin(self, statement: sql.Composable) -> None:
-        # CREATE and DROP DATABASE cannot run inside a transaction block.
-        with psycopg.connect(
+    def connect(self, database: str) -> psycopg.Connection[tuple[object, ...]]:
+        """A plain connection (autocommit), for reading around tracker's own code."""
+        return psycopg.connect(
             host=self.host,
             port=self.port,
             user=self.user,
             password=self.password,
-            dbname="postgres",
+            dbname=database,
             autocommit=True,
             connect_timeout=10,
-        ) as connection:
+        )
+
+    def _admin(self, statement: sql.Composable) -> None:
+        # CREATE and DROP DATABASE cannot run inside a transaction block.
+        with self.connect("postgres") as connection:
             connection.execute(statement)
 
     def _initdb(self) -> None:

@@ -8,16 +8,25 @@ import io
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from tests.conftest import BUNDLED_SET, SET_SLUG, Cli, database_contents, run_tracker, tracker_env
+from tests.conftest import (
+    BUNDLED_SET,
+    SET_SLUG,
+    Cli,
+    DbTarget,
+    database_contents,
+    run_tracker,
+    tracker_env,
+)
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing_periods import briefing_scope, issue_briefing
 from tracker.services.clock import FixedClock
@@ -27,7 +36,7 @@ from tracker.services.record_export import export_record
 from tracker.services.record_file import RecordFile, read_record_file
 from tracker.services.record_import import ImportConflict, import_record
 from tracker.services.retractions import retract_observation
-from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
+from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty, seeded_uuid
 from tracker.services.status import status_as_of
 from tracker.storage.database import Database, open_database
 from tracker.storage.models import Indicator, IndicatorSet, Observation, ObservationIndicator
@@ -215,7 +224,7 @@ def test_export_schema_describes_the_file(tmp_path: Path) -> None:
     result = run_tracker("export", "--schema", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     schema = json.loads(result.stdout)
-    assert schema["properties"]["tracker_export"]["const"] == 1
+    assert schema["properties"]["tracker_export"]["enum"] == [1, 2]
     assert set(schema["required"]) == {
         "tracker_export",
         "sets",
@@ -226,19 +235,18 @@ def test_export_schema_describes_the_file(tmp_path: Path) -> None:
     }
 
 
-def test_a_copied_seeded_file_round_trips_through_the_command_line(
-    cli_db: Path, tmp_path: Path
+def test_a_seeded_database_takes_its_own_export_back_through_the_command_line(
+    cli_db: DbTarget, tmp_path: Path
 ) -> None:
     first = tmp_path / "first.json"
     result = run_tracker("--db", str(cli_db), "export", "-o", str(first), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    copy = tmp_path / "copy.sqlite3"
-    shutil.copyfile(cli_db, copy)
-    # Importing a database's own export into a copy of it adds nothing.
-    result = run_tracker("--db", str(copy), "import", str(first), cwd=tmp_path)
+    before = database_contents(cli_db)
+    # Importing a database's own export into it (as into a copy of it) adds nothing.
+    result = run_tracker("--db", str(cli_db), "import", str(first), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "nothing new added" in result.stderr
-    assert database_contents(copy) == database_contents(cli_db)
+    assert database_contents(cli_db) == before
     assert date.fromisoformat(json.loads(first.read_text())["observations"][0]["event_date"])
 
 
@@ -257,7 +265,7 @@ def test_csv_export_has_a_row_per_observation_and_defuses_formulas(cli: Cli) -> 
     assert ours[14] == "russia-ukraine-2025-12/miami-talks:none"
 
 
-def test_export_and_import_show_progress_on_a_terminal(cli_db: Path, tmp_path: Path) -> None:
+def test_export_and_import_show_progress_on_a_terminal(cli_db: DbTarget, tmp_path: Path) -> None:
     def on_a_terminal(*args: str) -> str:
         """Run tracker with its standard error on a pseudo-terminal; what it drew there."""
         leader, follower = os.openpty()
@@ -389,3 +397,191 @@ def test_a_control_character_in_an_imported_field_is_named_where_it_is(
     assert "observations[7].note: contains an invisible control character (U+0007" in str(
         refused.value
     )
+
+
+# --- what an assessment supersedes, who loaded a set (export format version 2) ----------------
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Assessments made through the service, which records what each supersedes."""
+
+    first: str  # miami-talks, effective 20 December: supersedes the seeded baseline
+    second: str  # miami-talks, effective 21 December: supersedes `first`
+    backdated: str  # miami-talks, effective 10 December: supersedes `second`, the latest
+    territory: str  # another indicator's
+
+
+def mark(db: Database, key: str, effective_on: str, clock: FixedClock) -> str:
+    return assess_indicator(
+        db,
+        AssessmentDraft(
+            indicator_key=key,
+            status="unmoved",
+            rationale=f"Nothing yet, as of {effective_on}",
+            author="ana",
+            effective_on=effective_on,
+        ),
+        clock,
+    ).id
+
+
+def make_marks(db: Database, clock: FixedClock) -> Marks:
+    return Marks(
+        first=mark(db, "miami-talks", "2025-12-20", clock),
+        second=mark(db, "miami-talks", "2025-12-21", clock),
+        backdated=mark(db, "miami-talks", "2025-12-10", clock),
+        territory=mark(db, "territory", "2025-12-21", clock),
+    )
+
+
+def test_what_each_assessment_supersedes_survives_a_round_trip(
+    db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
+    source = empty_database(tmp_path / "source.sqlite3")
+    try:
+        seed_if_empty(source, clock)
+        marks = make_marks(source, clock)
+        exported = export_record(source).to_json()
+    finally:
+        source.close()
+    document = json.loads(exported)
+    supersedes = {a["uuid"]: a["supersedes"] for a in document["assessments"]}
+    assert supersedes[marks.first] == seeded_uuid(SET_SLUG, "baseline", "miami-talks")
+    assert supersedes[marks.second] == marks.first
+    assert supersedes[marks.backdated] == marks.second
+    assert supersedes[seeded_uuid(SET_SLUG, "baseline", "territory")] is None
+    # The backdated one comes first in the file, before the one it supersedes is imported.
+    order = list(supersedes)
+    assert order.index(marks.backdated) < order.index(marks.second)
+
+    import_record(db, read_record_file(exported, "desk.json"))
+    assert export_record(db).to_json() == exported
+
+
+def test_a_version_1_file_still_imports_and_agrees_with_what_is_held(
+    seeded_db: Database, db_target: DbTarget, tmp_path: Path, clock: FixedClock
+) -> None:
+    make_marks(seeded_db, clock)
+    current = export_record(seeded_db).to_json()
+    document = json.loads(current)
+    # As tracker wrote it before version 2.
+    document["tracker_export"] = 1
+    for exported_set in document["sets"]:
+        del exported_set["loaded_by"]
+    for assessment in document["assessments"]:
+        del assessment["supersedes"]
+    old = read_record_file(json.dumps(document), "old.json")
+    assert [s.loaded_by for s in old.sets] == [None]
+    assert {a.supersedes for a in old.assessments} == {None}
+
+    copy = empty_database(tmp_path / "copy.sqlite3")
+    try:
+        import_record(copy, old)
+        copied = export_record(copy)
+        assert copied.tracker_export == 2
+        assert [s.loaded_by for s in copied.sets] == [None]
+        assert {a.supersedes for a in copied.assessments} == {None}
+        # A newer export of the same records: knowing what they supersede is no conflict.
+        report = import_record(copy, read_record_file(current, "new.json"))
+        assert report.added == {}
+        assert report.already_held == len(copied.observations) + len(copied.assessments)
+    finally:
+        copy.close()
+
+    # And the other way: held records that know, an old file that does not.
+    before = database_contents(db_target)
+    report = import_record(seeded_db, old)
+    assert report.added == {}
+    assert database_contents(db_target) == before
+
+
+def test_each_version_has_exactly_its_own_fields(seeded_db: Database, clock: FixedClock) -> None:
+    make_marks(seeded_db, clock)
+    current = export_record(seeded_db).to_json()
+
+    def refused(document: dict[str, Any]) -> str:
+        with pytest.raises(InputError) as refusal:
+            read_record_file(json.dumps(document), "edited.json")
+        return str(refusal.value)
+
+    version_1_with_new_fields = dict(json.loads(current), tracker_export=1)
+    assert "assessments[0]: supersedes is not part of version 1 of the export format" in refused(
+        version_1_with_new_fields
+    )
+    version_2_without = json.loads(current)
+    del version_2_without["sets"][0]["loaded_by"]
+    assert "sets[0]: loaded_by is required (null when not known)" in refused(version_2_without)
+    itself = json.loads(current)
+    itself["assessments"][-1]["supersedes"] = itself["assessments"][-1]["uuid"]
+    assert "an assessment cannot supersede itself" in refused(itself)
+
+
+NOBODYS = "00000000-0000-4000-8000-0000000000ff"
+
+
+@pytest.mark.parametrize(
+    ("superseded", "problem"),
+    [
+        ("nobody's", f"supersedes assessment {NOBODYS}, which neither the file nor this "),
+        ("territory", "which assesses another indicator ('territory' of set "),
+    ],
+)
+def test_an_assessment_superseding_one_it_cannot_is_refused_and_nothing_is_written(
+    seeded_db: Database, db_target: DbTarget, clock: FixedClock, superseded: str, problem: str
+) -> None:
+    marks = make_marks(seeded_db, clock)
+    document = json.loads(export_record(seeded_db).to_json())
+    (changed,) = [a for a in document["assessments"] if a["uuid"] == marks.second]
+    # A record new here, so that it would be written were it not refused.
+    changed["uuid"] = "00000000-0000-4000-8000-000000000002"
+    changed["supersedes"] = NOBODYS if superseded == "nobody's" else marks.territory
+    before = database_contents(db_target)
+    with pytest.raises(InputError) as refusal:
+        import_record(seeded_db, read_record_file(json.dumps(document), "edited.json"))
+    message = str(refusal.value)
+    assert message.startswith(f"assessment {changed['uuid']} ")
+    assert problem in message
+    assert message.endswith("nothing was imported") and "\n" not in message
+    assert database_contents(db_target) == before
+
+
+def test_a_held_assessment_superseding_another_one_is_a_conflict(
+    seeded_db: Database, db_target: DbTarget, clock: FixedClock
+) -> None:
+    marks = make_marks(seeded_db, clock)
+    document = json.loads(export_record(seeded_db).to_json())
+    (changed,) = [a for a in document["assessments"] if a["uuid"] == marks.second]
+    changed["supersedes"] = seeded_uuid(SET_SLUG, "baseline", "miami-talks")
+    before = database_contents(db_target)
+    with pytest.raises(ImportConflict) as refusal:
+        import_record(seeded_db, read_record_file(json.dumps(document), "edited.json"))
+    assert f"assessment {marks.second} differs in supersedes" in str(refusal.value)
+    assert database_contents(db_target) == before
+
+
+def test_who_loaded_a_set_is_exported(
+    db: Database, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_AUTHOR", "Olena")
+    seed_if_empty(db, clock)
+    assert [s.loaded_by for s in export_record(db).sets] == ["Olena"]
+    # Loading the same file again changes nothing, so it leaves who loaded it as it was.
+    load_definitions(db, read_definitions([BUNDLED_SET]), clock, author="Taras")
+    assert [s.loaded_by for s in export_record(db).sets] == ["Olena"]
+    # An edited one is loaded by whoever loads it, and the copy keeps who that was.
+    edited = tmp_path / BUNDLED_SET.name
+    title = 'title = "Russia–Ukraine peace talks, December 2025"'
+    edited.write_text(
+        BUNDLED_SET.read_text(encoding="utf-8").replace(title, 'title = "Talks"', 1),
+        encoding="utf-8",
+    )
+    load_definitions(db, read_definitions([edited]), clock, author="Taras")
+    exported = export_record(db)
+    assert [s.loaded_by for s in exported.sets] == ["Taras"]
+    copy = empty_database(tmp_path / "copy.sqlite3")
+    try:
+        import_record(copy, read_record_file(exported.to_json(), "desk.json"))
+        assert [s.loaded_by for s in export_record(copy).sets] == ["Taras"]
+    finally:
+        copy.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioSet, Static
 
-from tests.conftest import database_contents
+from tests.conftest import DbTarget, database_contents, query_tuples
 from tests.tui_support import screen_text, settle
 from tracker.interfaces.briefing.markdown import briefing_markdown
 from tracker.interfaces.tui.app import TrackerApp, make_app
@@ -174,26 +173,20 @@ def summary_lines(markdown: str) -> list[str]:
     return [line.strip() for line in section.splitlines() if line.strip()]
 
 
-def issued_rows(db_path: Path) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(db_path)
-    try:
-        return connection.execute(
-            "SELECT period_start, period_end, author FROM issued_briefing"
-        ).fetchall()
-    finally:
-        connection.close()
+def issued_rows(target: DbTarget) -> list[tuple[Any, ...]]:
+    return query_tuples(target, "SELECT period_start, period_end, author FROM issued_briefing")
 
 
 # -- 1. open: the same content as the files; 5. escape back ---------------------------------------
 
 
 def test_b_shows_the_last_seven_days_as_the_files_do_and_escape_returns_to_the_board(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
     markdown = expected_markdown(seeded_db, clock)
     summary = summary_lines(markdown)
     assert summary[0].startswith("2 of 22 indicators moved this week (16–22 December 2025)")
-    before = database_contents(db_path)
+    before = database_contents(db_target)
 
     async def scenario(pilot: Pilot[None]) -> None:
         board = pilot.app.screen
@@ -217,17 +210,17 @@ def test_b_shows_the_last_seven_days_as_the_files_do_and_escape_returns_to_the_b
         assert "of 22 moved" in static_text(pilot, "#board-summary")
 
     run_app(seeded_db, clock, scenario)
-    assert database_contents(db_path) == before
+    assert database_contents(db_target) == before
 
 
 # -- 2. change the period -------------------------------------------------------------------------
 
 
 def test_p_changes_the_period_and_bad_dates_are_refused_in_the_dialog(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
     chosen = expected_markdown(seeded_db, clock, date(2025, 12, 15), date(2025, 12, 21))
-    before = database_contents(db_path)
+    before = database_contents(db_target)
 
     async def scenario(pilot: Pilot[None]) -> None:
         screen = await open_briefing(pilot)
@@ -262,7 +255,7 @@ def test_p_changes_the_period_and_bad_dates_are_refused_in_the_dialog(
         assert shown_source(pilot) == chosen
 
     run_app(seeded_db, clock, scenario)
-    assert database_contents(db_path) == before
+    assert database_contents(db_target) == before
 
 
 async def choose_period(pilot: Pilot[None], since: str, until: str) -> None:
@@ -296,14 +289,14 @@ async def export_to(pilot: Pilot[None], path: Path, output_format: str = "md") -
 
 
 def test_e_exports_html_and_markdown_of_the_period_shown_asking_before_replacing_a_file(
-    seeded_db: Database, clock: FixedClock, db_path: Path, tmp_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget, tmp_path: Path
 ) -> None:
     chosen = expected_markdown(seeded_db, clock, date(2025, 12, 15), date(2025, 12, 21))
     html_file = tmp_path / "week.html"
     md_file = tmp_path / "week.md"
     md_file.write_text("the desk's earlier notes\n", encoding="utf-8")
     missing = tmp_path / "no-such-folder" / "week.md"
-    before = database_contents(db_path)
+    before = database_contents(db_target)
 
     async def scenario(pilot: Pilot[None]) -> None:
         screen = await open_briefing(pilot)
@@ -333,7 +326,7 @@ def test_e_exports_html_and_markdown_of_the_period_shown_asking_before_replacing
         assert pilot.app.screen is dialog
         assert f"the folder {missing.parent} does not exist" in static_text(pilot, "#export-error")
         assert not missing.parent.exists()
-        written = [p.name for p in tmp_path.iterdir() if not p.name.startswith(db_path.name)]
+        written = [p.name for p in tmp_path.iterdir() if not p.name.startswith("tracker.sqlite3")]
         assert sorted(written) == ["week.html", "week.md"]
 
         # Back to the existing file, and "y" this time: replaced.
@@ -348,17 +341,17 @@ def test_e_exports_html_and_markdown_of_the_period_shown_asking_before_replacing
 
     # The Markdown file is the briefing shown, and what `tracker brief` writes for the period.
     assert md_file.read_text(encoding="utf-8") == chosen
-    assert database_contents(db_path) == before
+    assert database_contents(db_target) == before
 
 
 # -- 4. issue -------------------------------------------------------------------------------------
 
 
 def test_i_records_the_briefing_as_issued_after_asking(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
-    before = database_contents(db_path)
-    assert issued_rows(db_path) == []
+    before = database_contents(db_target)
+    assert issued_rows(db_target) == []
 
     async def scenario(pilot: Pilot[None]) -> None:
         screen = await open_briefing(pilot)
@@ -370,7 +363,7 @@ def test_i_records_the_briefing_as_issued_after_asking(
         assert "will start on 2025-12-23" in question.question
         await press(pilot, "n")
         assert pilot.app.screen is screen
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
         await press(pilot, "i")
         assert isinstance(pilot.app.screen, ConfirmDialog)
@@ -386,19 +379,19 @@ def test_i_records_the_briefing_as_issued_after_asking(
         assert pilot.app.screen is screen
 
     run_app(seeded_db, clock, scenario)
-    after = database_contents(db_path)
-    assert issued_rows(db_path) == [("2025-12-16", "2025-12-22", AUTHOR)]
+    after = database_contents(db_target)
+    assert issued_rows(db_target) == [("2025-12-16", "2025-12-22", AUTHOR)]
     assert {t: rows for t, rows in after.items() if t != "issued_briefing"} == {
         t: rows for t, rows in before.items() if t != "issued_briefing"
     }
 
 
 def test_since_the_last_briefing_is_refused_when_it_already_reaches_today(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
     issue_briefing(seeded_db, briefing_scope(seeded_db, clock), clock.now())  # 16–22 December
     markdown = expected_markdown(seeded_db, clock)
-    before = database_contents(db_path)
+    before = database_contents(db_target)
 
     async def scenario(pilot: Pilot[None]) -> None:
         screen = await open_briefing(pilot)
@@ -422,14 +415,14 @@ def test_since_the_last_briefing_is_refused_when_it_already_reaches_today(
         assert "16–22 December 2025" in period_line(pilot)
 
     run_app(seeded_db, clock, scenario)
-    assert database_contents(db_path) == before
+    assert database_contents(db_target) == before
 
 
 def test_i_does_nothing_when_looking_at_a_past_date(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
     markdown = expected_markdown(seeded_db, clock, until=date(2025, 12, 10))
-    before = database_contents(db_path)
+    before = database_contents(db_target)
 
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "a")
@@ -447,11 +440,11 @@ def test_i_does_nothing_when_looking_at_a_past_date(
         assert not any("Recorded as issued" in n for n in notifications(pilot))
 
     run_app(seeded_db, clock, scenario)
-    assert database_contents(db_path) == before
+    assert database_contents(db_target) == before
 
 
 def test_issuing_a_briefing_since_the_last_one_keeps_showing_it(
-    seeded_db: Database, clock: FixedClock, db_path: Path
+    seeded_db: Database, clock: FixedClock, db_target: DbTarget
 ) -> None:
     week_before = briefing_scope(seeded_db, clock, since="2025-12-09", until="2025-12-15")
     issue_briefing(seeded_db, week_before, clock.now())
@@ -476,7 +469,7 @@ def test_issuing_a_briefing_since_the_last_one_keeps_showing_it(
         assert "16–22 December 2025" in period_line(pilot)
 
     run_app(seeded_db, clock, scenario)
-    assert [row[:2] for row in issued_rows(db_path)] == [
+    assert [row[:2] for row in issued_rows(db_target)] == [
         ("2025-12-09", "2025-12-15"),
         ("2025-12-16", "2025-12-22"),
     ]

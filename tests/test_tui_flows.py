@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,10 @@ from textual.widgets import DataTable, Input, Select, SelectionList, Static, Tex
 from tests.conftest import (
     FIXED_NOW,
     SET_SLUG,
+    DbTarget,
     database_contents,
+    query_rows,
+    query_tuples,
     row_counts,
     run_tracker,
     tracker_env,
@@ -35,9 +37,11 @@ from tests.conftest import (
 from tracker.interfaces.tui.app import TrackerApp, make_app
 from tracker.interfaces.tui.screens.assessment_form import AssessmentFormScreen
 from tracker.interfaces.tui.screens.board import BoardScreen
+from tracker.interfaces.tui.screens.confirm import ConfirmDialog
 from tracker.interfaces.tui.screens.indicator import IndicatorScreen
 from tracker.interfaces.tui.screens.observation_form import BearingRow, ObservationFormScreen
 from tracker.interfaces.tui.screens.observation_log import ObservationLogScreen
+from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import FixedClock
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.status import status_as_of
@@ -60,17 +64,17 @@ def _author(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def desk(seeded_db: Database, clock: FixedClock, db_path: Path) -> Desk:
-    return Desk(seeded_db, clock, db_path)
+def desk(seeded_db: Database, clock: FixedClock, db_target: DbTarget) -> Desk:
+    return Desk(seeded_db, clock, db_target)
 
 
 class Desk:
-    """A seeded database file, the fixed clock, and a way to run the app over them."""
+    """A seeded database, the fixed clock, and a way to run the app over them."""
 
-    def __init__(self, db: Database, clock: FixedClock, path: Path) -> None:
+    def __init__(self, db: Database, clock: FixedClock, target: DbTarget) -> None:
         self.db = db
         self.clock = clock
-        self.path = path
+        self.path = target
 
     def run(self, scenario: Scenario, *, poll_seconds: float | None = None) -> TrackerApp:
         app = make_app(self.db, self.clock, poll_seconds=poll_seconds)
@@ -84,11 +88,7 @@ class Desk:
         return app
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
-        connection = sqlite3.connect(self.path)
-        try:
-            return connection.execute(query, params).fetchall()
-        finally:
-            connection.close()
+        return query_tuples(self.path, query, *params)
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -224,13 +224,9 @@ def indicator_keys_by_theme(desk: Desk) -> list[tuple[str, str, str]]:
 
 
 def newest_observation(desk: Desk) -> dict[str, Any]:
-    connection = sqlite3.connect(desk.path)
-    connection.row_factory = sqlite3.Row
-    try:
-        row = connection.execute("SELECT * FROM observation ORDER BY id DESC LIMIT 1").fetchone()
-        return dict(row)
-    finally:
-        connection.close()
+    (row,) = query_rows(desk.path, "SELECT * FROM observation ORDER BY id DESC LIMIT 1")
+    row.pop("search", None)  # PostgreSQL's search index column
+    return row
 
 
 def links_of(desk: Desk, observation_id: int) -> dict[str, tuple[str, str]]:
@@ -1022,13 +1018,18 @@ def test_refresh_shows_what_the_command_line_wrote(desk: Desk, tmp_path: Path) -
     desk.run(scenario)
 
 
-def _write_elsewhere(path: Path, clock: FixedClock, key: str, day: str) -> None:
+def _write_elsewhere(
+    path: DbTarget, clock: FixedClock, key: str, day: str, author: str | None = None
+) -> None:
     other = open_database(str(path))
     try:
         record_observation(
             other,
             ObservationDraft(
-                bearings=[(key, "toward")], summary="Written by a colleague.", event_date=day
+                bearings=[(key, "toward")],
+                summary="Written by a colleague.",
+                event_date=day,
+                author=author,
             ),
             clock,
         )
@@ -1131,3 +1132,109 @@ def test_command_palette_offers_the_same_actions_while_it_is_open(desk: Desk) ->
         await press(pilot, "escape")
 
     desk.run(scenario)
+
+
+# -- 12. a desk of several analysts ---------------------------------------------------------------
+
+
+def _mark_elsewhere(target: DbTarget, clock: FixedClock, key: str, author: str) -> str:
+    other = open_database(str(target))
+    try:
+        return assess_indicator(
+            other,
+            AssessmentDraft(
+                indicator_key=key,
+                status="moved",
+                direction="toward",
+                rationale="Ann's reading: guarantees agreed in principle.",
+                author=author,
+            ),
+            clock,
+        ).id
+    finally:
+        other.close()
+
+
+def test_polling_names_who_recorded_what_and_not_our_own(desk: Desk, clock: FixedClock) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.5)  # the first poll learns where the record stands
+        await asyncio.to_thread(
+            _write_elsewhere, desk.path, clock, "enforcement", "2025-12-21", "bo"
+        )
+        await asyncio.to_thread(_mark_elsewhere, desk.path, clock, "enforcement", "ann")
+        wanted = [
+            "bo logged enforcement: Written by a colleague.",
+            "ann marked enforcement moved toward",
+        ]
+        told = ""
+        for _ in range(50):
+            await pilot.pause(0.1)
+            await pilot.app.workers.wait_for_complete()
+            # One notice per poll: the two writes may arrive in one or in two.
+            told = "\n".join(n for n in notifications(pilot) if n.startswith("Recorded by"))
+            if all(line in told for line in wanted):
+                break
+        assert all(told.count(line) == 1 for line in wanted), notifications(pilot)
+        assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"
+
+        # What this app saves itself is not news to it.
+        pilot.app.clear_notifications()
+        await highlight(pilot, "enforcement")
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, AssessmentFormScreen)
+        await choose(pilot, form.query_one("#status", Select), "unmoved")
+        form.query_one("#rationale", TextArea).focus()
+        await type_text(pilot, "Not yet.")
+        await press(pilot, "ctrl+s")
+        for _ in range(10):
+            await pilot.pause(0.1)
+            await pilot.app.workers.wait_for_complete()
+        assert not any("Recorded by others" in n for n in notifications(pilot))
+
+    desk.run(scenario, poll_seconds=0.2)
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_a_mark_made_meanwhile_is_shown_and_asked_about(
+    desk: Desk, clock: FixedClock, answer: str
+) -> None:
+    theirs: list[str] = []
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await highlight(pilot, "security-guarantees")
+        await press(pilot, "m")
+        form = pilot.app.screen
+        assert isinstance(form, AssessmentFormScreen)
+        seen = form.seen_latest
+        await choose(pilot, form.query_one("#status", Select), "unmoved")
+        form.query_one("#rationale", TextArea).focus()
+        await type_text(pilot, "Still stalled, in my view.")
+        # A colleague marks the same indicator while this analyst is still writing.
+        theirs.append(
+            await asyncio.to_thread(_mark_elsewhere, desk.path, clock, "security-guarantees", "ann")
+        )
+        before = database_contents(desk.path)
+        await press(pilot, "ctrl+s")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog), screen_name(pilot)
+        assert "ann marked this indicator moved toward" in dialog.question
+        assert "Ann's reading: guarantees agreed in principle." in dialog.question
+        assert database_contents(desk.path) == before  # nothing written while it asks
+        await press(pilot, answer)
+        if answer == "n":
+            assert pilot.app.screen is form
+            assert form.seen_latest == theirs[0] != seen
+            assert "Ann's reading" in static_text(pilot, "#current-assessment")
+            assert form.query_one("#rationale", TextArea).text == "Still stalled, in my view."
+            assert database_contents(desk.path) == before
+            # Having seen theirs, saving again records it after theirs without asking.
+            await press(pilot, "ctrl+s")
+        assert type(pilot.app.screen).__name__ == "BoardScreen"
+
+    desk.run(scenario)
+    [(rationale, author, supersedes)] = desk.sql(
+        "SELECT a.rationale, a.author, s.uuid FROM assessment a "
+        "JOIN assessment s ON s.id = a.supersedes_id ORDER BY a.id DESC LIMIT 1"
+    )
+    assert (rationale, author, supersedes) == ("Still stalled, in my view.", AUTHOR, theirs[0])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from textual import events
 from textual.content import Content
 from textual.widgets import TextArea
 
+from tests.conftest import DbTarget, query_rows
 from tests.tui_support import screen_text, settle
 from tracker.interfaces.tui.app import make_app
 from tracker.interfaces.tui.screens.board import literal_markup
@@ -117,18 +117,15 @@ def test_hostile_text_shows_literally_on_every_screen(
 
     asyncio.run(scenario())
     # Nothing was cut on the way in.
-    row = db.engine.raw_connection()
-    try:
-        summary = row.execute(
-            "SELECT summary FROM observation WHERE uuid = ?", (observation_id,)
-        ).fetchone()[0]
-    finally:
-        row.close()
+    with db.engine.connect() as connection:
+        summary = connection.execute(
+            text("SELECT summary FROM observation WHERE uuid = :id"), {"id": observation_id}
+        ).scalar_one()
     assert summary.endswith("END-OF-PARAGRAPH") and HOSTILE in summary
 
 
 def test_pasted_hostile_paragraph_is_stored_whole(
-    seeded_db: Database, db_path: Path, clock: FixedClock
+    seeded_db: Database, db_target: DbTarget, clock: FixedClock
 ) -> None:
     pasted = f"{HOSTILE}\n{LONG}"
 
@@ -152,14 +149,8 @@ def test_pasted_hostile_paragraph_is_stored_whole(
             assert type(app.screen).__name__ == "BoardScreen"
 
     asyncio.run(scenario())
-    connection = sqlite3.connect(db_path)
-    try:
-        stored = connection.execute(
-            "SELECT summary, quote FROM observation WHERE author != 'seed'"
-        ).fetchall()
-    finally:
-        connection.close()
-    assert stored == [(pasted.strip(), HOSTILE)]
+    stored = query_rows(db_target, "SELECT summary, quote FROM observation WHERE author != 'seed'")
+    assert [(row["summary"], row["quote"]) for row in stored] == [(pasted.strip(), HOSTILE)]
 
 
 def test_hostile_retraction_reason_shows_literally(

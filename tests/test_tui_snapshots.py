@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 from textual.pilot import Pilot
 
 from tests.tui_support import settle
@@ -18,6 +20,20 @@ from tracker.storage.database import Database
 # Between the two seeded articles.
 FIXED_PAST = date(2025, 12, 10)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.fixture
+def snapshot(request: pytest.FixtureRequest, snapshot: SnapshotAssertion, engine: str):
+    """The same accepted picture for both engines: the engine is left out of its name."""
+    location = PyTestLocation(request.node)
+    location.nodename = (location.nodename or "").replace(f"[{engine}-", "[")
+    location.testname = location.nodename
+    return SnapshotAssertion(
+        update_snapshots=snapshot.update_snapshots,
+        extension_class=snapshot.extension_class,
+        test_location=location,
+        session=snapshot.session,
+    )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from tracker.services.lookup import find_set
 from tracker.services.record_file import (
+    RECORD_FILE_VERSION,
     ExportedAssessment,
     ExportedBearing,
     ExportedBriefing,
@@ -51,6 +52,8 @@ class Names:
     set_slugs: dict[int, str]
     indicators: dict[int, tuple[str, str]]  # indicator id -> (set slug, key)
     observation_uuids: dict[int, str]
+    # For what an assessment supersedes: by id in the database, by UUID in the file.
+    assessment_uuids: dict[int, str]
 
     @classmethod
     def read(cls, session: Session) -> Names:
@@ -58,8 +61,14 @@ class Names:
         indicators = {
             i.id or 0: (set_slugs[i.set_id], i.key) for i in session.exec(select(Indicator)).all()
         }
-        uuids = dict(session.exec(select(Observation.id, Observation.uuid)).all())
-        return cls(set_slugs, indicators, {k or 0: v for k, v in uuids.items()})
+        observations = dict(session.exec(select(Observation.id, Observation.uuid)).all())
+        assessments = dict(session.exec(select(Assessment.id, Assessment.uuid)).all())
+        return cls(
+            set_slugs,
+            indicators,
+            {k or 0: v for k, v in observations.items()},
+            {k or 0: v for k, v in assessments.items()},
+        )
 
 
 def export_record(
@@ -104,7 +113,7 @@ def export_record(
             .order_by(IssuedBriefing.period_end, col(IssuedBriefing.issued_at), IssuedBriefing.uuid)
         ).all()
         return RecordFile.model_construct(
-            tracker_export=1,
+            tracker_export=RECORD_FILE_VERSION,
             sets=[exported_set(session, s) for s in sets],
             observations=[
                 exported_observation(o, bearings[o.id or 0])
@@ -159,6 +168,7 @@ def exported_set(session: Session, indicator_set: IndicatorSet) -> ExportedSet:
         sources=indicator_set.sources,
         definition_file=indicator_set.definition_file,
         loaded_at=indicator_set.loaded_at,
+        loaded_by=indicator_set.loaded_by,
         themes=[
             ExportedTheme.model_construct(key=t.key, title=t.title, position=t.position)
             for t in themes
@@ -226,6 +236,7 @@ def exported_assessment(a: Assessment, names: Names, evidence: list[str]) -> Exp
         effective_on=a.effective_on,
         recorded_at=a.recorded_at,
         evidence=evidence,
+        supersedes=None if a.supersedes_id is None else names.assessment_uuids[a.supersedes_id],
     )
 
 

@@ -1,11 +1,17 @@
 """The export file: everything a desk recorded, as versioned JSON (`tracker export`, `import`).
 
-The models below are the schema; `tracker export --schema` prints it as JSON Schema. Version 1:
+The models below are the schema; `tracker export --schema` prints it as JSON Schema. Version 2:
 
-- `tracker_export`: 1.
-- `sets`: each indicator set with its themes and indicators (retired ones too, with `retired_at`).
+- `tracker_export`: 2.
+- `sets`: each indicator set with its themes and indicators (retired ones too, with `retired_at`),
+  and `loaded_by`: who last loaded its definition file.
 - `observations`: each with the indicators it bears on (`set`, `indicator` key, `bearing`).
-- `retractions`, `assessments` (with `evidence`: observation UUIDs), `issued_briefings`.
+- `retractions`, `assessments` (with `evidence`: observation UUIDs, and `supersedes`: the UUID of
+  the indicator's latest assessment when this one was recorded), `issued_briefings`.
+
+`loaded_by` and `supersedes` are null where nobody knows: the first assessment of an indicator,
+and records made before tracker kept them. Version 1 is version 2 without those two fields; this
+tracker still reads it, taking both as null, and writes version 2.
 
 Records are identified by their UUIDs; sets by slug, themes and indicators by key within a set.
 Moments are UTC, days are `YYYY-MM-DD`. Lists are in a fixed order, so the same record always
@@ -28,12 +34,15 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 
 from tracker.services import inputs
 
-RECORD_FILE_VERSION = 1
+RECORD_FILE_VERSION = 2
+# The versions this tracker reads: each is the one before plus fields (see `_added_in`).
+READABLE_VERSIONS = (1, 2)
 
 # Told how far a long export or import has got: (what, done, of how many).
 Progress = Callable[[str, int, int], None]
@@ -99,6 +108,21 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _added_in(
+    record: BaseModel, info: ValidationInfo, version: int, names: tuple[str, ...]
+) -> None:
+    """Fields new in `version` are unknown to older files and required in newer ones, as every
+    other field is: the model can only give them a default (None) so that older files parse.
+    The file's version comes in the validation context (`read_record_file` puts it there)."""
+    file_version = (info.context or {}).get("version", RECORD_FILE_VERSION)
+    for name in names:
+        given = name in record.model_fields_set
+        if given and file_version < version:
+            raise ValueError(f"{name} is not part of version {file_version} of the export format")
+        if not given and file_version >= version:
+            raise ValueError(f"{name} is required (null when not known)")
+
+
 class ExportedTheme(_Record):
     key: Key
     title: Text
@@ -126,8 +150,19 @@ class ExportedSet(_Record):
     sources: list[dict[str, Any]]
     definition_file: str
     loaded_at: Moment
+    # Added in version 2; the description is what `--schema` readers see.
+    loaded_by: Text | None = Field(
+        default=None,
+        description="Who last loaded the definition file; null when not known. Version 2 "
+        "requires it, version 1 does not have it.",
+    )
     themes: list[ExportedTheme]
     indicators: list[ExportedIndicator]
+
+    @model_validator(mode="after")
+    def _version_fields(self, info: ValidationInfo) -> ExportedSet:
+        _added_in(self, info, 2, ("loaded_by",))
+        return self
 
 
 class ExportedBearing(_Record):
@@ -180,11 +215,26 @@ class ExportedAssessment(_Record):
     effective_on: date
     recorded_at: Moment
     evidence: list[Uuid]
+    # Added in version 2. Another assessment of the same indicator (checked on import, where
+    # the file and the database are both at hand).
+    supersedes: Uuid | None = Field(
+        default=None,
+        description="The UUID of the indicator's latest assessment when this one was recorded; "
+        "null for its first, and when not known. Version 2 requires it, version 1 does not "
+        "have it.",
+    )
 
     @model_validator(mode="after")
     def _direction_when_moved(self) -> ExportedAssessment:
         if (self.status == "moved") != (self.direction is not None):
             raise ValueError("a direction is required when moved, and only then")
+        return self
+
+    @model_validator(mode="after")
+    def _supersedes_another(self, info: ValidationInfo) -> ExportedAssessment:
+        _added_in(self, info, 2, ("supersedes",))
+        if self.supersedes == self.uuid:
+            raise ValueError("an assessment cannot supersede itself")
         return self
 
 
@@ -204,7 +254,7 @@ class ExportedBriefing(_Record):
 
 
 class RecordFile(_Record):
-    tracker_export: Literal[1]
+    tracker_export: Literal[1, 2]
     sets: list[ExportedSet]
     observations: list[ExportedObservation]
     retractions: list[ExportedRetraction]
@@ -256,13 +306,15 @@ def read_record_file(text: str, name: str) -> RecordFile:
     if not isinstance(raw, dict) or "tracker_export" not in raw:
         raise inputs.InputError(f"{name} is not a tracker export (no 'tracker_export' version)")
     version = raw["tracker_export"]
-    if type(version) is not int or version != RECORD_FILE_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        readable = " or ".join(str(v) for v in READABLE_VERSIONS)
         raise inputs.InputError(
             f"{name} is a tracker export of version {json.dumps(version)[:40]}; this tracker "
-            f"reads version {RECORD_FILE_VERSION}"
+            f"reads version {readable}"
         )
     try:
-        return RecordFile.model_validate_json(text)
+        # The version decides which fields a record must have, and which it must not.
+        return RecordFile.model_validate_json(text, context={"version": version})
     except ValidationError as exc:
         problems = [_problem(error) for error in exc.errors()[:3]]
         more = len(exc.errors()) - len(problems)

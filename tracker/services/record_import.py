@@ -7,6 +7,10 @@ missing ones are added, and the wording of ones already held is kept (definition
 `tracker seed`, not through imports). Records loaded from the definition files (author "seed")
 carry UUIDs derived from the set, so two desks that seeded the same set hold the same records,
 loaded at different times: those differing only in when they were loaded are the same record.
+
+What an assessment supersedes is linked once every assessment of the file is in (it may come
+later in the file, or be held here already), and must be an assessment of the same indicator.
+A record with no `supersedes` (made, or exported, before tracker kept it) agrees with any.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ def import_record(
             merge.retraction(retraction)
         for assessment in counted(record.assessments, "assessments", progress):
             merge.assessment(assessment)
+        session.flush()
+        merge.supersessions(record.assessments)
         for briefing in record.issued_briefings:
             merge.briefing(briefing)
         if conflicts:
@@ -141,6 +147,7 @@ def _merge_set(session: Session, exported: ExportedSet, report: ImportReport) ->
             sources=exported.sources,
             definition_file=exported.definition_file,
             loaded_at=exported.loaded_at,
+            loaded_by=exported.loaded_by,
         )
         session.add(held)
         session.flush()
@@ -227,6 +234,8 @@ class _Merge:
     ids: _IdsByUuid
     report: ImportReport
     conflicts: list[str]
+    # The assessments added, by UUID: what each supersedes is linked in a second pass.
+    added_assessments: dict[str, Assessment] = field(default_factory=dict)
 
     def observation(self, exported: ExportedObservation) -> None:
         held = self.ids.observation_rows.get(exported.uuid)
@@ -324,7 +333,12 @@ class _Merge:
         held = self.ids.assessments.get(exported.uuid)
         if held is not None:
             evidence = evidence_of(self.session, [held.id or 0], self.names).get(held.id or 0, [])
-            self.compare(exported_assessment(held, self.names, evidence), exported)
+            held_view = exported_assessment(held, self.names, evidence)
+            if held_view.supersedes is None or exported.supersedes is None:
+                # One side was recorded, or exported, before tracker kept what an assessment
+                # supersedes: not knowing is no disagreement. The record held stays as it is.
+                held_view = held_view.model_copy(update={"supersedes": exported.supersedes})
+            self.compare(held_view, exported)
             return
         missing = [uuid for uuid in exported.evidence if uuid not in self.ids.observations]
         if missing:
@@ -349,10 +363,12 @@ class _Merge:
                 )
         assessment = Assessment(
             indicator_id=indicator_id,
-            **exported.model_dump(exclude={"set", "indicator", "evidence"}),
+            # Linked by `supersessions`: what it supersedes may not be written yet.
+            **exported.model_dump(exclude={"set", "indicator", "evidence", "supersedes"}),
         )
         self.session.add(assessment)
         self.session.flush()
+        self.added_assessments[exported.uuid] = assessment
         for uuid in exported.evidence:
             self.session.add(
                 AssessmentEvidence(
@@ -360,6 +376,39 @@ class _Merge:
                 )
             )
         self.report.add("assessments")
+
+    def supersessions(self, assessments: list[ExportedAssessment]) -> None:
+        """Link each added assessment to the one it supersedes, now that all of the file's are
+        written. Every `supersedes` in the file is checked, those of records already held too:
+        a file that names an assessment nobody has, or another indicator's, is refused."""
+        named = {a.supersedes for a in assessments if a.supersedes is not None}
+        found = {
+            uuid: (assessment_id or 0, indicator_id)
+            for assessment_id, uuid, indicator_id in self.session.exec(
+                select(Assessment.id, Assessment.uuid, Assessment.indicator_id).where(
+                    col(Assessment.uuid).in_(named)
+                )
+            ).all()
+        }
+        for exported in assessments:
+            if exported.supersedes is None:
+                continue
+            if exported.supersedes not in found:
+                raise inputs.InputError(
+                    f"assessment {exported.uuid} supersedes assessment {exported.supersedes}, "
+                    "which neither the file nor this database holds; nothing was imported"
+                )
+            superseded_id, indicator_id = found[exported.supersedes]
+            if indicator_id != _indicator_id(self.names, exported.set, exported.indicator):
+                slug, key = self.names.indicators[indicator_id]
+                raise inputs.InputError(
+                    f"assessment {exported.uuid} of indicator '{exported.indicator}' supersedes "
+                    f"assessment {exported.supersedes}, which assesses another indicator "
+                    f"('{key}' of set '{slug}'); nothing was imported"
+                )
+            added = self.added_assessments.get(exported.uuid)
+            if added is not None:
+                added.supersedes_id = superseded_id
 
     def compare(self, held: object, exported: object) -> None:
         """The same record, or a conflict; records both loaded from the definitions count as the

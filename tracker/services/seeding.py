@@ -4,6 +4,9 @@ Loading is idempotent: wording is updated in place, indicators missing from a fi
 (never deleted), and observations and assessments already recorded are never touched. The
 file's seeded observations and baseline assessments get UUIDs derived from the set and their
 names, so a second load recognises them and adds nothing.
+
+A set records when its definition was last loaded and by whom (`loaded_at`, `loaded_by`): both
+change when the load changes the set, so they say who brought in the wording it has.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlmodel import Session, select
 from tracker.definitions.bundled import bundled_definition_files
 from tracker.definitions.reader import DefinitionError, LoadedDefinition, read_definition_file
 from tracker.definitions.schema import IndicatorDefinition, IndicatorSetDefinition
+from tracker.services import inputs
 from tracker.services.clock import Clock
 from tracker.storage.database import Database, open_database
 from tracker.storage.models import (
@@ -85,11 +89,16 @@ def read_definitions(paths: list[Path] | None = None) -> list[LoadedDefinition]:
     return loaded
 
 
-def load_definitions(db: Database, loaded: list[LoadedDefinition], clock: Clock) -> SeedReport:
+def load_definitions(
+    db: Database, loaded: list[LoadedDefinition], clock: Clock, author: str | None = None
+) -> SeedReport:
+    """Load the files in one transaction; `author` (default: $TRACKER_AUTHOR or the login name,
+    as for every record) is who loaded them."""
+    loaded_by = inputs.author(author)
     report = SeedReport(files=[str(item.path) for item in loaded])
     with db.writing() as session:
         for item in loaded:
-            _load_set(session, item, clock, report)
+            _load_set(session, item, clock, loaded_by, report)
     return report
 
 
@@ -115,13 +124,15 @@ def seed_if_empty(db: Database, clock: Clock) -> SeedReport | None:
         if session.exec(select(IndicatorSet.id).limit(1)).first() is not None:
             return None
     loaded = read_definitions()
+    # The analyst whose first use this is loaded them.
+    loaded_by = inputs.author(None)
     report = SeedReport(files=[str(item.path) for item in loaded])
     with db.writing() as session:
         # Checked again under the write lock: another process may have seeded meanwhile.
         if session.exec(select(IndicatorSet.id).limit(1)).first() is not None:
             return None
         for item in loaded:
-            _load_set(session, item, clock, report)
+            _load_set(session, item, clock, loaded_by, report)
     return report
 
 
@@ -135,7 +146,9 @@ def _assign(record: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _load_set(session: Session, item: LoadedDefinition, clock: Clock, report: SeedReport) -> None:
+def _load_set(
+    session: Session, item: LoadedDefinition, clock: Clock, loaded_by: str, report: SeedReport
+) -> None:
     definition = item.definition
     now = clock.now()
     values = {
@@ -148,12 +161,16 @@ def _load_set(session: Session, item: LoadedDefinition, clock: Clock, report: Se
         select(IndicatorSet).where(IndicatorSet.slug == definition.set.slug)
     ).first()
     if indicator_set is None:
-        indicator_set = IndicatorSet(slug=definition.set.slug, loaded_at=now, **values)
+        indicator_set = IndicatorSet(
+            slug=definition.set.slug, loaded_at=now, loaded_by=loaded_by, **values
+        )
         session.add(indicator_set)
         session.flush()
         report.sets_added += 1
     elif _assign(indicator_set, values):
+        # Who and when go together: a load that changes nothing leaves both as they were.
         indicator_set.loaded_at = now
+        indicator_set.loaded_by = loaded_by
         report.sets_updated += 1
     assert indicator_set.id is not None
 

@@ -51,6 +51,11 @@ class DamagedDatabase(StorageFailure):
     """The file is a tracker database, but SQLite finds it damaged."""
 
 
+class ServerUnreachable(StorageFailure):
+    """The database server did not answer: down, restarting, or the network is. Trying again
+    later may work, unlike a wrong password or database name (`DatabaseError`)."""
+
+
 def default_database_path() -> Path:
     from platformdirs import user_data_path
 
@@ -188,6 +193,8 @@ def open_database(value: str | None = None, *, must_exist: bool = False) -> Data
         message = _explain(exc, f"cannot open database {database.describe()}")
         if _is_damage(exc):
             raise DamagedDatabase(message) from exc
+        if _is_unreachable(exc):
+            raise ServerUnreachable(message) from exc
         raise DatabaseError(message) from exc
     except BaseException:
         engine.dispose()
@@ -368,6 +375,14 @@ def _postgresql_reason(words: str) -> str | None:
     if "permission denied" in words:
         return "this user may not do that on the server (ask for the desk's grants)"
     return None
+
+
+def _is_unreachable(exc: SQLAlchemyError) -> bool:
+    words = str(exc.orig if isinstance(exc, DBAPIError) else exc)
+    return any(
+        sign in words
+        for sign in ("Connection refused", "timeout expired", "server closed the connection")
+    )
 
 
 def _is_damage(exc: SQLAlchemyError) -> bool:

@@ -18,7 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tracker.errors import TrackerError
-from tracker.services.changes import record_version
+from tracker.interfaces.tui import texts
+from tracker.services.changes import Newest, NewRecord, newest, record_version, recorded_since
 from tracker.services.clock import Clock
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 # How often the app asks whether another process (the command line, a colleague) wrote.
 POLL_SECONDS = 2.0
+# Records named one by one in the "recorded by others" notice.
+SHOWN_NEWS = 5
 
 
 class TrackerApp(App[None]):
@@ -56,6 +59,9 @@ class TrackerApp(App[None]):
         self.as_of: date | None = as_of
         self._poll_seconds = poll_seconds
         self._known_version: tuple[object, ...] | None = None
+        # What others recorded is told as it arrives; what this app saved is not news to it.
+        self._seen: Newest | None = None
+        self._own: set[str] = set()
 
     # -- the date the desk is looking at ------------------------------------------------------
 
@@ -121,6 +127,7 @@ class TrackerApp(App[None]):
 
     def action_reload(self) -> None:
         self.reload_screens()
+        self._look_for_changes()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         busy = {"as_of", "today", "observation_log", "briefing"}
@@ -177,15 +184,36 @@ class TrackerApp(App[None]):
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _look_for_changes(self) -> None:
         try:
+            if self._seen is None:
+                self._seen = newest(self.db)
             version = record_version(self.db)
+            if self._known_version is not None and version != self._known_version:
+                news, self._seen = recorded_since(self.db, self._seen)
+                self.call_from_thread(self._tell, news)
+                self.call_from_thread(self.reload_screens)
+            self._known_version = version
         except TrackerError:
             return  # a busy or vanished database is reported by the next real read
-        if self._known_version is not None and version != self._known_version:
-            self.call_from_thread(self.reload_screens)
-        self._known_version = version
 
-    def note_saved(self) -> None:
+    def _tell(self, news: list[NewRecord]) -> None:
+        """Say who recorded what since the last look, one line each (a few at most)."""
+        news = [record for record in news if record.id not in self._own]
+        if not news:
+            return
+        lines = [texts.news_line(record) for record in news[:SHOWN_NEWS]]
+        if len(news) > SHOWN_NEWS:
+            lines.append(f"… and {len(news) - SHOWN_NEWS} more (press l for the log)")
+        self.notify("\n".join(lines), title="Recorded by others", markup=False, timeout=12)
+
+    def note_own(self, record_id: str) -> None:
+        """A record this app wrote: never told as news. Called by the thread that wrote it, as
+        soon as the write returns, so a poll running meanwhile knows it too."""
+        self._own.add(record_id)
+
+    def note_saved(self, record_id: str | None = None) -> None:
         """Our own write: refresh, and don't mistake it for someone else's on the next poll."""
+        if record_id is not None:
+            self.note_own(record_id)
         self._known_version = None
         self.reload_screens()
 

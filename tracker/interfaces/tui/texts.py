@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tracker.interfaces.wording import grading, moment, source_line, status_label
+from tracker.interfaces.wording import grading, moment, one_line, source_line, status_label
+from tracker.services.changes import NewRecord
 from tracker.services.history import AssessmentEntry, IndicatorHistory, ObservationEntry
 
 BEARING_MARK = {"toward": "▲ toward", "away": "▼ away", "none": "· none"}
@@ -119,3 +120,13 @@ def observation(entry: ObservationEntry, bearings: tuple[tuple[str, str], ...] =
     text.append_text(labelled("Source", source_line(entry)))
     text.append(f"\nid {entry.id} · recorded {moment(entry.recorded_at)}", style="dim")
     return text
+
+
+def news_line(record: NewRecord) -> str:
+    """One line of the "recorded by others" notice: who, what, and about what."""
+    verb = {
+        "observation": "logged",
+        "assessment": "marked",
+        "retraction": "retracted",
+    }.get(record.kind, record.kind)
+    return one_line(f"{record.author} {verb} {record.about}", 110)

@@ -195,4 +195,4 @@ class AssessmentFormScreen(FormScreen):
             title="Saved",
             markup=False,
         )
-        app.note_saved()
+        app.note_saved(recorded.id)

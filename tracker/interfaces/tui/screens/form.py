@@ -105,6 +105,8 @@ class FormScreen(TrackerScreen):
                 self.app.call_from_thread(self.show_failure, exc)
             else:
                 self._saved = True
+                if isinstance(getattr(result, "id", None), str):
+                    self.tracker.note_own(result.id)
                 self.app.call_from_thread(self.close_after_saving, saved, result)
 
         self.run_worker(work, thread=True, exclusive=True, group="save", exit_on_error=False)

@@ -189,4 +189,4 @@ class ObservationFormScreen(FormScreen):
             title="Saved",
             markup=False,
         )
-        app.note_saved()
+        app.note_saved(recorded.id)

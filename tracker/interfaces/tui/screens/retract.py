@@ -56,19 +56,20 @@ class RetractDialog(ModalScreen[bool]):
     def save(self, reason: str) -> None:
         app = cast("TrackerApp", self.app)
         try:
-            retract_observation(app.db, self.observation.id, reason, app.clock)
+            recorded = retract_observation(app.db, self.observation.id, reason, app.clock)
         except TrackerError as exc:
             self.app.call_from_thread(self.show_error, str(exc))
             return
-        self.app.call_from_thread(self.saved)
+        app.note_own(recorded.id)
+        self.app.call_from_thread(self.saved, recorded.id)
 
     def show_error(self, message: str) -> None:
         line = self.query_one("#retract-error", Static)
         line.update(Text(message))
         line.add_class("-shown")
 
-    def saved(self) -> None:
+    def saved(self, retraction_id: str) -> None:
         app = cast("TrackerApp", self.app)
         self.dismiss(True)
         app.notify(f"Retracted observation {self.observation.id[:8]}. Saved.", markup=False)
-        app.note_saved()
+        app.note_saved(retraction_id)
