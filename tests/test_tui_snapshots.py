@@ -50,6 +50,11 @@ def pressing(*keys: str) -> Callable[[Pilot[None]], object]:
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        # A blinking cursor is drawn or not depending on the moment of the picture (seen under
+        # load): hold it steady.
+        for widget in pilot.app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+        await settle(pilot)
 
     return run_before
 
