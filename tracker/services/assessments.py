@@ -114,9 +114,12 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
             ]
         assert indicator.id is not None
         latest = _latest(session, indicator.id)
-        if draft.supersedes is not None and not draft.force:
+        if draft.supersedes is not None:
             with inputs.checking("supersedes"):
-                _check_still_latest(session, indicator, draft.supersedes, latest)
+                seen = _seen(session, indicator, draft.supersedes)
+            if (latest.uuid if latest else None) != seen and not draft.force:
+                assert latest is not None  # what they saw exists, so there is a latest
+                raise MarkedMeanwhile(indicator.key, seen, _shown(latest))
         assessment = Assessment(
             indicator_id=indicator.id,
             status=status.value,
@@ -160,31 +163,27 @@ def _latest(session: Session, indicator_id: int) -> Assessment | None:
     ).first()
 
 
-def _check_still_latest(
-    session: Session, indicator: Indicator, seen_ref: str, latest: Assessment | None
-) -> None:
+def _seen(session: Session, indicator: Indicator, seen_ref: str) -> str | None:
+    """The id of the assessment the analyst says they saw as the latest (None: none)."""
     seen_ref = seen_ref.strip().lower()
-    seen: str | None = None
-    if seen_ref != NO_ASSESSMENT:
-        if len(seen_ref) < MIN_ID_PREFIX:
-            raise inputs.InputError(
-                f"assessment id '{seen_ref}' is too short; give at least {MIN_ID_PREFIX} "
-                f"characters, or '{NO_ASSESSMENT}'"
-            )
-        known = session.exec(
-            select(Assessment.uuid).where(
-                Assessment.indicator_id == indicator.id,
-                col(Assessment.uuid).startswith(seen_ref, autoescape=True),
-            )
-        ).all()
-        if not known:
-            raise inputs.InputError(f"'{indicator.key}' has no assessment with id '{seen_ref}'")
-        if len(known) > 1:
-            raise inputs.InputError(f"assessment id '{seen_ref}' is ambiguous; give more of it")
-        seen = known[0]
-    if (latest.uuid if latest else None) != seen:
-        assert latest is not None  # what they saw exists, so the indicator has a latest
-        raise MarkedMeanwhile(indicator.key, seen, _shown(latest))
+    if seen_ref == NO_ASSESSMENT:
+        return None
+    if len(seen_ref) < MIN_ID_PREFIX:
+        raise inputs.InputError(
+            f"assessment id '{seen_ref}' is too short; give at least {MIN_ID_PREFIX} "
+            f"characters, or '{NO_ASSESSMENT}'"
+        )
+    known = session.exec(
+        select(Assessment.uuid).where(
+            Assessment.indicator_id == indicator.id,
+            col(Assessment.uuid).startswith(seen_ref, autoescape=True),
+        )
+    ).all()
+    if not known:
+        raise inputs.InputError(f"'{indicator.key}' has no assessment with id '{seen_ref}'")
+    if len(known) > 1:
+        raise inputs.InputError(f"assessment id '{seen_ref}' is ambiguous; give more of it")
+    return known[0]
 
 
 def _shown(assessment: Assessment) -> LatestAssessment:

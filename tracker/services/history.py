@@ -42,6 +42,8 @@ class AssessmentEntry:
     effective_on: date
     recorded_at: datetime
     evidence: tuple[str, ...]
+    # The id of the indicator's latest assessment when this one was recorded, if known.
+    supersedes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,14 @@ def _assessments(
         ).all()
         for assessment_id, observation_uuid in rows:
             evidence.setdefault(assessment_id, []).append(observation_uuid)
+    superseded = {a.supersedes_id for a in assessments} - {None}
+    uuids = dict(
+        session.exec(
+            select(Assessment.id, Assessment.uuid).where(col(Assessment.id).in_(superseded))
+        ).all()
+        if superseded
+        else []
+    )
     return tuple(
         AssessmentEntry(
             id=a.uuid,
@@ -165,6 +175,7 @@ def _assessments(
             effective_on=a.effective_on,
             recorded_at=a.recorded_at,
             evidence=tuple(evidence.get(a.id or 0, ())),
+            supersedes=uuids.get(a.supersedes_id) if a.supersedes_id else None,
         )
         for a in assessments
     )

@@ -67,6 +67,7 @@ class IndicatorStatus:
     observation_count: int
     last_observation_on: date | None
     recent_observation_count: int  # observed in the RECENT_DAYS ending on the board's date
+    assessment_id: str | None = None  # the assessment the status comes from
 
     def days_since_assessed(self, as_of: date) -> int | None:
         return (as_of - self.assessed_on).days if self.assessed_on else None
@@ -100,6 +101,7 @@ def status_as_of(
             Assessment.effective_on,
             Assessment.author,
             Assessment.rationale,
+            Assessment.uuid,
             func.row_number()
             .over(
                 partition_by=Assessment.indicator_id,
@@ -148,6 +150,7 @@ def status_as_of(
             counts.c.observation_count,
             counts.c.last_observation_on,
             counts.c.recent_observation_count,
+            ranked.c.uuid,
         )
         .join(Theme, col(Theme.id) == Indicator.theme_id)
         .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
@@ -181,6 +184,7 @@ def status_as_of(
                 observation_count=row[12] or 0,
                 last_observation_on=row[13],
                 recent_observation_count=row[14] or 0,
+                assessment_id=row[15],
             )
             for row in rows
         ],

@@ -292,9 +292,10 @@ def mark(
             raise typer.Exit(MARKED_MEANWHILE) from None
     output.data(recorded.id)
     direction_text = f" {recorded.direction}" if recorded.direction else ""
+    superseding = f" It supersedes {recorded.supersedes[:8]}." if recorded.supersedes else ""
     output.say(
         f"Marked {recorded.indicator_key} {recorded.status}{direction_text} "
-        f"as of {recorded.effective_on.isoformat()}."
+        f"as of {recorded.effective_on.isoformat()}.{superseding}"
     )
 
 

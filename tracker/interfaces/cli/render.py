@@ -32,6 +32,8 @@ def status_json(board: StatusBoard) -> str:
             "confidence": item.confidence,
             "assessed_on": iso(item.assessed_on),
             "assessed_by": item.assessed_by,
+            # For `tracker mark --supersedes`.
+            "assessment_id": item.assessment_id,
             "observation_count": item.observation_count,
             "last_observation_on": iso(item.last_observation_on),
             "as_of": board.as_of.isoformat(),
@@ -108,7 +110,11 @@ def history_view(history: IndicatorHistory) -> Group:
         if assessment.evidence:
             parts.append(_indented("evidence: " + ", ".join(assessment.evidence), "dim"))
         parts.append(
-            _indented(f"id {assessment.id}, recorded {moment(assessment.recorded_at)}", "dim")
+            _indented(
+                f"id {assessment.id}, recorded {moment(assessment.recorded_at)}"
+                + (f", supersedes {assessment.supersedes[:8]}" if assessment.supersedes else ""),
+                "dim",
+            )
         )
 
     parts.append(Rule(Text(f"Observations ({len(history.observations)}), newest first")))
