@@ -5,13 +5,18 @@ data. (Import files have their own tests in test_import_bad_files.py.)
 
 The command line runs as a process, as an analyst runs it. File permissions mean nothing to
 root, so when the tests run as root (as in CI) the read-only cases run tracker as the
-unprivileged user 65534 ("nobody") in a folder of their own under the system temp folder."""
+unprivileged user 65534 ("nobody") in a folder of their own under the system temp folder.
+
+Damage, permissions and folders are about SQLite files: those tests are `sqlite_only`, and the
+ones that make their own file ask for `engine` only so that the mark keeps them to the SQLite
+run. The mangled indicator-set files run on both engines."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -20,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,8 @@ from tests.conftest import (
     BUNDLED_SET,
     FIXED_NOW,
     Cli,
+    DbTarget,
+    MakeTarget,
     database_contents,
     run_tracker,
     tracker_env,
@@ -40,7 +47,6 @@ from tests.conftest import (
 from tracker.errors import TrackerError
 from tracker.services.clock import FixedClock
 from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
-from tracker.storage.database import open_database
 
 ORIGINAL = BUNDLED_SET.read_text(encoding="utf-8")
 
@@ -74,6 +80,17 @@ def folder_files(folder: Path) -> dict[str, str]:
 
 def all_paths(folder: Path) -> set[str]:
     return {str(path.relative_to(folder)) for path in folder.rglob("*")}
+
+
+def sqlite_file(path: Path) -> DbTarget:
+    return DbTarget("sqlite", str(path), path=path)
+
+
+@pytest.fixture
+def seeded_file(cli_db: DbTarget) -> Path:
+    """A seeded database file of the test's own, for the tests about SQLite files."""
+    assert cli_db.path is not None, "a test about SQLite files is marked sqlite_only"
+    return cli_db.path
 
 
 # --- 1. A damaged database ---------------------------------------------------------------------
@@ -141,15 +158,16 @@ COMMANDS = {
 }
 
 
+@pytest.mark.sqlite_only("damages the pages of a SQLite file")
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_damaged_database_is_refused_untouched(
-    seeded_template: Path, tmp_path: Path, damage: str, command: str
+    seeded_file: Path, tmp_path: Path, damage: str, command: str
 ) -> None:
     desk = tmp_path / "desk"
     desk.mkdir()
     damaged = desk / "desk.sqlite3"
-    DAMAGE[damage](seeded_template, damaged)
+    DAMAGE[damage](seeded_file, damaged)
     before = folder_files(tmp_path)
 
     result = run_tracker(
@@ -164,13 +182,17 @@ def test_damaged_database_is_refused_untouched(
     assert folder_files(tmp_path) == before
 
 
-def test_a_text_file_named_as_database_is_refused_by_a_write(tmp_path: Path) -> None:
+@pytest.mark.sqlite_only("a file that is not a SQLite database, given as one")
+def test_a_text_file_named_as_database_is_refused_by_a_write(
+    db_target: DbTarget, tmp_path: Path
+) -> None:
     """test_storage opens one in-process; here the command line says it in one line."""
-    fake = tmp_path / "desk.sqlite3"
+    fake = db_target.path
+    assert fake is not None
     fake.write_text("Notes for the Monday briefing\n" * 200, encoding="utf-8")
     before = folder_files(tmp_path)
 
-    result = Cli(fake, tmp_path)(*COMMANDS["observe"])
+    result = Cli(db_target, tmp_path)(*COMMANDS["observe"])
 
     line = one_error_line(result, status=2)
     assert f"{fake}: the file is not a tracker database" in line, line
@@ -300,8 +322,9 @@ def _writable_desk(as_user: AsUser, template: Path, name: str) -> tuple[Path, Pa
     return folder, db
 
 
-def test_read_only_database_file_can_be_read(seeded_template: Path, as_user: AsUser) -> None:
-    _, db = _writable_desk(as_user, seeded_template, "desk")
+@pytest.mark.sqlite_only("the permissions of a SQLite file")
+def test_read_only_database_file_can_be_read(seeded_file: Path, as_user: AsUser) -> None:
+    _, db = _writable_desk(as_user, seeded_file, "desk")
     db.chmod(0o444)
     before = digest(db)
 
@@ -313,10 +336,11 @@ def test_read_only_database_file_can_be_read(seeded_template: Path, as_user: AsU
     assert digest(db) == before
 
 
+@pytest.mark.sqlite_only("the permissions of a SQLite file")
 def test_read_only_database_file_refuses_a_write_untouched(
-    seeded_template: Path, as_user: AsUser
+    seeded_file: Path, as_user: AsUser
 ) -> None:
-    _, db = _writable_desk(as_user, seeded_template, "desk")
+    _, db = _writable_desk(as_user, seeded_file, "desk")
     db.chmod(0o444)
     before, contents = digest(db), contents_of_copy(db)
 
@@ -329,13 +353,14 @@ def test_read_only_database_file_refuses_a_write_untouched(
     assert contents_of_copy(db) == contents
 
 
+@pytest.mark.sqlite_only("the permissions of a SQLite file and its -wal and -shm files")
 def test_reading_a_read_only_database_does_not_stop_later_writes(
-    seeded_template: Path, as_user: AsUser
+    seeded_file: Path, as_user: AsUser
 ) -> None:
     """An analyst looks at a database they cannot write, then is given write access: writing
     must then work. (A read that leaves read-only -wal/-shm files beside the database keeps
     it unwritable: 'attempt to write a readonly database' although the file is writable.)"""
-    _, db = _writable_desk(as_user, seeded_template, "desk")
+    _, db = _writable_desk(as_user, seeded_file, "desk")
     db.chmod(0o444)
     looked = as_user(db, "status")
     assert looked.returncode == 0, looked.stderr
@@ -347,14 +372,15 @@ def test_reading_a_read_only_database_does_not_stop_later_writes(
     assert "Recorded observation of 2025-12-20 on miami-talks" in result.stderr
 
 
+@pytest.mark.sqlite_only("a SQLite file in a folder that cannot take its -wal and -shm files")
 @pytest.mark.parametrize("command", ["status", "observe"])
 def test_database_in_a_read_only_folder_is_refused_untouched(
-    seeded_template: Path, as_user: AsUser, command: str
+    seeded_file: Path, as_user: AsUser, command: str
 ) -> None:
     """SQLite's write-ahead log needs -wal and -shm files beside the database, which a
     read-only folder cannot take: even a read is refused (today: 'cannot open database ...:
     attempt to write a readonly database', exit 2). A write must be."""
-    folder, db = _writable_desk(as_user, seeded_template, "desk")
+    folder, db = _writable_desk(as_user, seeded_file, "desk")
     folder.chmod(0o555)
     before, contents = folder_files(folder), contents_of_copy(db)
     args = ["status", "--json"] if command == "status" else COMMANDS[command]
@@ -371,8 +397,11 @@ def test_database_in_a_read_only_folder_is_refused_untouched(
     assert contents_of_copy(db) == contents
 
 
+@pytest.mark.sqlite_only("a new SQLite file in a folder that cannot take it")
 @pytest.mark.parametrize("command", ["status", "observe", "seed"])
-def test_new_database_in_a_read_only_folder_creates_nothing(as_user: AsUser, command: str) -> None:
+def test_new_database_in_a_read_only_folder_creates_nothing(
+    engine: str, as_user: AsUser, command: str
+) -> None:
     folder = as_user.folder / "locked"
     folder.mkdir()
     folder.chmod(0o555)
@@ -389,11 +418,12 @@ def test_new_database_in_a_read_only_folder_creates_nothing(as_user: AsUser, com
 
 
 @pytest.fixture(scope="module")
-def export_file(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> Path:
+def export_file(tmp_path_factory: pytest.TempPathFactory, _targets: MakeTarget) -> Path:
     folder = tmp_path_factory.mktemp("export")
     path = folder / "export.json"
+    seeded = _targets("sqlite", folder, seeded=True)
     result = run_tracker(
-        "--db", str(seeded_template), "export", "-o", str(path), cwd=folder, env=tracker_env(folder)
+        "--db", str(seeded), "export", "-o", str(path), cwd=folder, env=tracker_env(folder)
     )
     assert result.returncode == 0, result.stderr
     return path
@@ -406,22 +436,26 @@ MISSING_FOLDER_COMMANDS = {
 }
 
 
+@pytest.mark.sqlite_only("a SQLite file in a folder that does not exist")
 @pytest.mark.parametrize("command", sorted(MISSING_FOLDER_COMMANDS))
 def test_database_in_a_missing_folder_is_refused_and_nothing_created(
-    tmp_path: Path, export_file: Path, command: str
+    engine: str, tmp_path: Path, export_file: Path, command: str
 ) -> None:
     missing = tmp_path / "no-such-folder" / "desk"
     db = missing / "desk.sqlite3"
     args = [arg.replace("{export}", str(export_file)) for arg in MISSING_FOLDER_COMMANDS[command]]
     before = all_paths(tmp_path)
 
-    line = one_error_line(Cli(db, tmp_path)(*args), status=2)
+    line = one_error_line(Cli(sqlite_file(db), tmp_path)(*args), status=2)
 
     assert f"the folder {missing} does not exist" in line, line
     assert all_paths(tmp_path) == before
 
 
-def test_tracker_db_variable_naming_a_missing_folder_is_refused(tmp_path: Path) -> None:
+@pytest.mark.sqlite_only("a SQLite file in a folder that does not exist")
+def test_tracker_db_variable_naming_a_missing_folder_is_refused(
+    engine: str, tmp_path: Path
+) -> None:
     db = tmp_path / "gone" / "desk.sqlite3"
     before = all_paths(tmp_path)
 
@@ -600,44 +634,88 @@ def mangled_definitions(draw: st.DrawFn) -> Mangled:
 
 
 @pytest.fixture(scope="module")
-def seeded_copy_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database seeded in-process with the bundled set; each example loads into a copy."""
-    path = tmp_path_factory.mktemp("seeded") / "seeded.sqlite3"
-    database = open_database(str(path))
-    try:
-        seed_if_empty(database, FixedClock(FIXED_NOW))
-    finally:
-        database.close()
-    return path
+def seeded_sources(
+    _targets: MakeTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], DbTarget]]:
+    """Per engine, made once: a database seeded in-process with the bundled set, which each
+    example copies."""
+    made: dict[str, DbTarget] = {}
+
+    def of(engine: str) -> DbTarget:
+        if engine not in made:
+            target = _targets(engine, tmp_path_factory.mktemp("seeded"))
+            database = target.open()
+            try:
+                seed_if_empty(database, FixedClock(FIXED_NOW))
+            finally:
+                database.close()
+            made[engine] = target
+        return made[engine]
+
+    yield of
+    for target in made.values():
+        target.drop()
 
 
-def seed_in_process(text: str, seeded: Path) -> None:
+@pytest.fixture
+def seeded_copy_source(engine: str, seeded_sources: Callable[[str], DbTarget]) -> DbTarget:
+    return seeded_sources(engine)
+
+
+_copies = itertools.count(1)
+
+
+def copy_of(template: DbTarget, folder: Path) -> DbTarget:
+    """A database of the caller's own holding what `template` holds: a copy of its file in
+    `folder`, or a database made from it on the same server. `.drop()` it when done."""
+    if template.path is not None:
+        path = folder / "desk.sqlite3"
+        shutil.copyfile(template.path, path)
+        return sqlite_file(path)
+    assert template.server is not None and template.name is not None
+    name = f"{template.name}_copy_{next(_copies)}"
+    template.server.create_database(name, template=template.name)
+    return DbTarget("postgresql", template.server.url(name), server=template.server, name=name)
+
+
+def seed_in_process(text: str, seeded: DbTarget) -> None:
     """`tracker seed FILE` through its services, on a copy of a seeded database: the file
-    loads, or it is refused with one line naming it and the database is as it was."""
+    loads, or it is refused with one line naming it and the database is as it was. (A file
+    refused as it is read never reaches a database: the copy is made only for one that reads.)"""
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         definition = folder / BUNDLED_SET.name
         definition.write_text(text, encoding="utf-8")
-        db_path = folder / "desk.sqlite3"
-        shutil.copyfile(seeded, db_path)
-        before = database_contents(db_path)
         try:
             loaded = read_definitions([definition])
-            database = open_database(str(db_path))
-            try:
-                load_definitions(database, loaded, FixedClock(FIXED_NOW))
-            finally:
-                database.close()
-            event("loaded")
         except TrackerError as exc:
-            event(f"refused: {type(exc).__name__}")
-            message = str(exc)
-            assert str(definition) in message, message
-            assert "\n" not in message and "\r" not in message, message
-            assert database_contents(db_path) == before
+            refused_in_one_line_naming(definition, exc)
+            return
+        target = copy_of(seeded, folder)
+        try:
+            before = database_contents(target)
+            try:
+                database = target.open()
+                try:
+                    load_definitions(database, loaded, FixedClock(FIXED_NOW))
+                finally:
+                    database.close()
+                event("loaded")
+            except TrackerError as exc:
+                refused_in_one_line_naming(definition, exc)
+                assert database_contents(target) == before
+        finally:
+            target.drop()
 
 
-def test_the_test_writer_reproduces_the_bundled_set(seeded_copy_source: Path) -> None:
+def refused_in_one_line_naming(definition: Path, exc: TrackerError) -> None:
+    event(f"refused: {type(exc).__name__}")
+    message = str(exc)
+    assert str(definition) in message, message
+    assert "\n" not in message and "\r" not in message, message
+
+
+def test_the_test_writer_reproduces_the_bundled_set() -> None:
     text = toml_text(BUNDLED_DATA)
     assert tomllib.loads(text) == BUNDLED_DATA
     with tempfile.TemporaryDirectory() as folder:
@@ -655,7 +733,7 @@ def test_the_test_writer_reproduces_the_bundled_set(seeded_copy_source: Path) ->
 )
 @given(mangled=mangled_definitions())
 def test_a_definition_with_one_field_mangled_loads_or_is_refused_cleanly(
-    seeded_copy_source: Path, mangled: Mangled
+    seeded_copy_source: DbTarget, mangled: Mangled
 ) -> None:
     seed_in_process(toml_text(mangled.data), seeded_copy_source)
 
@@ -677,7 +755,7 @@ GARBAGE = ["", "nope", '"unterminated', "[1, 2", "{ x = }", "2025-13-01", "12:61
     text=st.text(max_size=30),
 )
 def test_a_definition_with_one_line_mangled_loads_or_is_refused_cleanly(
-    seeded_copy_source: Path, number: int, how: str, garbage: str, text: str
+    seeded_copy_source: DbTarget, number: int, how: str, garbage: str, text: str
 ) -> None:
     """The same, on the text: a `key = value` line deleted, repeated, or its value replaced by
     something that may not even be TOML."""
@@ -767,18 +845,21 @@ CLI_CASES = {
 
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
 def test_seed_of_a_mangled_definition_file_is_refused_by_the_command_line(
-    cli: Cli, cli_db: Path, tmp_path: Path, case: str
+    cli: Cli, cli_db: DbTarget, tmp_path: Path, case: str
 ) -> None:
     text, words = CLI_CASES[case]
     definition = tmp_path / "sets" / BUNDLED_SET.name
     definition.parent.mkdir()
     definition.write_text(text, encoding="utf-8")
-    before, contents = digest(cli_db), database_contents(cli_db)
+    # On SQLite, not a byte of the file changes either.
+    before = digest(cli_db.path) if cli_db.path is not None else None
+    contents = database_contents(cli_db)
 
     line = one_error_line(cli("seed", str(definition)), status=2)
 
     assert line.startswith(f"tracker: error: {definition}"), line
     for word in words:
         assert word in line, (word, line)
-    assert digest(cli_db) == before
+    if cli_db.path is not None:
+        assert digest(cli_db.path) == before
     assert database_contents(cli_db) == contents

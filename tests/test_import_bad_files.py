@@ -1,22 +1,24 @@
 """`tracker import` with hostile files: each is refused with exit status 2, one clear
 `tracker: error:` line naming the problem, no traceback, and the target database exactly as it
-was (a seeded one, and a path where none exists yet). Then hypothesis mangles one node of a
-real export at a time, and the importer either loads it whole (and a second import changes
-nothing) or refuses it with an InputError, leaving the database as it was.
+was (a seeded one, and a new one where none exists yet), on SQLite and on PostgreSQL. Then
+hypothesis mangles one node of a real export at a time, and the importer either loads it whole
+(and a second import changes nothing) or refuses it with an InputError, leaving the database as
+it was.
 
 `IMPORT_EXAMPLES=2000 pytest tests/test_import_bad_files.py -k mangled` searches harder."""
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,18 +27,27 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 
-from tests.conftest import FIXED_NOW, SET_SLUG, database_contents, run_tracker, tracker_env
+from tests.conftest import (
+    FIXED_NOW,
+    SET_SLUG,
+    DbTarget,
+    MakeTarget,
+    database_contents,
+    run_tracker,
+    tracker_env,
+)
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.briefing_periods import BriefingScope, Period, issue_briefing
 from tracker.services.clock import FixedClock
 from tracker.services.inputs import InputError
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.record_export import export_record
-from tracker.services.record_file import read_record_file
+from tracker.services.record_file import RECORD_FILE_VERSION, read_record_file
 from tracker.services.record_import import import_record
 from tracker.services.retractions import retract_observation
-from tracker.storage.database import open_database
 
 # --- a real export: the seeded desk plus records of our own -----------------------------------
 
@@ -60,11 +71,33 @@ def _index(records: list[dict[str, Any]], uuid_: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def rich_export(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> RichExport:
-    path = tmp_path_factory.mktemp("rich") / "rich.sqlite3"
-    shutil.copyfile(seeded_template, path)
+def rich_exports(
+    _targets: MakeTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], RichExport]:
+    """The rich export of each engine, made once: from a copy of the seeded database that
+    the tests' own (`cli_db`) are copies of, so the seeded records in it are theirs."""
+    made: dict[str, RichExport] = {}
+
+    def of(engine: str) -> RichExport:
+        if engine not in made:
+            target = _targets(engine, tmp_path_factory.mktemp("rich"), seeded=True)
+            try:
+                made[engine] = _rich_export(target)
+            finally:
+                target.drop()
+        return made[engine]
+
+    return of
+
+
+@pytest.fixture
+def rich_export(engine: str, rich_exports: Callable[[str], RichExport]) -> RichExport:
+    return rich_exports(engine)
+
+
+def _rich_export(target: DbTarget) -> RichExport:
     clock = FixedClock(FIXED_NOW)
-    db = open_database(str(path))
+    db = target.open()
     try:
         sourced = record_observation(
             db,
@@ -152,16 +185,61 @@ def rich_export(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new database, migrated and holding nothing, to take copies of."""
-    path = tmp_path_factory.mktemp("empty") / "empty.sqlite3"
-    open_database(str(path)).close()
-    return path
+def empty_templates(
+    _targets: MakeTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], DbTarget]]:
+    """A new database of each engine, migrated and holding nothing, to take copies of."""
+    made: dict[str, DbTarget] = {}
+
+    def of(engine: str) -> DbTarget:
+        if engine not in made:
+            target = _targets(engine, tmp_path_factory.mktemp("empty"))
+            target.open().close()
+            made[engine] = target
+        return made[engine]
+
+    yield of
+    for target in made.values():
+        target.drop()
 
 
-def holds_no_records(path: Path) -> bool:
+@pytest.fixture
+def empty_template(engine: str, empty_templates: Callable[[str], DbTarget]) -> DbTarget:
+    return empty_templates(engine)
+
+
+_copies = itertools.count(1)
+
+
+def copy_of(template: DbTarget, folder: Path) -> DbTarget:
+    """A database of the caller's own holding what `template` holds: a copy of its file in
+    `folder`, or a database made from it on the same server. `.drop()` it when done."""
+    if template.path is not None:
+        path = folder / "target.sqlite3"
+        shutil.copyfile(template.path, path)
+        return DbTarget("sqlite", str(path), path=path)
+    assert template.server is not None and template.name is not None
+    name = f"{template.name}_copy_{next(_copies)}"
+    template.server.create_database(name, template=template.name)
+    return DbTarget("postgresql", template.server.url(name), server=template.server, name=name)
+
+
+def created(target: DbTarget) -> bool:
+    """Whether tracker made the new database: its SQLite file, or tables in the PostgreSQL
+    database (which the fixture makes, empty). Read without tracker, which would make them."""
+    if target.path is not None:
+        return target.path.exists()
+    engine = create_engine(make_url(str(target)))
+    try:
+        with engine.connect() as connection:
+            return bool(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def holds_no_records(target: DbTarget) -> bool:
     return all(
-        not rows for table, rows in database_contents(path).items() if table != "alembic_version"
+        not rows for table, rows in database_contents(target).items() if table != "alembic_version"
     )
 
 
@@ -179,7 +257,7 @@ def refusal(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def import_into(
-    targets: list[Path], file: Path, cwd: Path
+    targets: list[DbTarget], file: Path, cwd: Path
 ) -> list[subprocess.CompletedProcess[str]]:
     """`tracker --db TARGET import FILE` for each target, run side by side."""
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
@@ -440,6 +518,8 @@ class Case:
     reaches_database: bool = False
 
 
+# A version this tracker does not read: the one after the version it writes.
+NEWER_VERSION = RECORD_FILE_VERSION + 1
 NOT_JSON = ("incoming.json is not a tracker export", "not JSON, or it is cut short")
 NO_VERSION = ("incoming.json is not a tracker export", "no 'tracker_export' version")
 FORMAT = ("incoming.json does not match the export format",)
@@ -474,8 +554,9 @@ CASES: dict[str, Case] = {
     "cut-before-last-brace": Case(cut_export(keep=-2), NOT_JSON),
     # The version.
     "version-missing": Case(mangled(_set_top("tracker_export")), NO_VERSION),
-    "version-2": Case(
-        mangled(_set_top("tracker_export", 2)), ("of version 2", "this tracker reads version 1")
+    "version-newer": Case(
+        mangled(_set_top("tracker_export", NEWER_VERSION)),
+        (f"of version {NEWER_VERSION}", "this tracker reads version 1"),
     ),
     "version-string": Case(
         mangled(_set_top("tracker_export", "1")), ('of version "1"', "reads version 1")
@@ -602,14 +683,14 @@ CASES: dict[str, Case] = {
 def test_hostile_import_file_is_refused_and_nothing_is_written(
     name: str,
     rich_export: RichExport,
-    cli_db: Path,
+    cli_db: DbTarget,
+    db_target: DbTarget,
     tmp_path: Path,
     forked_tracker: Runner,
 ) -> None:
     case = CASES[name]
     file = case.build(tmp_path, rich_export)
-    new_db = tmp_path / "new-desk" / "fresh.sqlite3"
-    new_db.parent.mkdir()
+    new_db = db_target  # where none exists yet (on PostgreSQL, a database with no tables)
     before = database_contents(cli_db)
 
     into_seeded, into_new = (
@@ -625,10 +706,10 @@ def test_hostile_import_file_is_refused_and_nothing_is_written(
     assert database_contents(cli_db) == before
     if case.reaches_database:
         # The file is read whole before the database is opened; a problem found only against
-        # the database leaves a new file behind, migrated but holding no records.
-        assert not new_db.exists() or holds_no_records(new_db)
+        # the database leaves a new database behind, migrated but holding no records.
+        assert not created(new_db) or holds_no_records(new_db)
     else:
-        assert not new_db.exists(), "a refused file still created the database"
+        assert not created(new_db), "a refused file still created the database"
 
 
 @pytest.mark.parametrize(
@@ -637,7 +718,7 @@ def test_hostile_import_file_is_refused_and_nothing_is_written(
 def test_the_fork_server_answers_as_a_fresh_process_does(
     name: str,
     rich_export: RichExport,
-    cli_db: Path,
+    cli_db: DbTarget,
     tmp_path: Path,
     forked_tracker: Runner,
 ) -> None:
@@ -655,25 +736,24 @@ def test_the_fork_server_answers_as_a_fresh_process_does(
 
 
 def test_the_unmangled_export_imports_and_a_second_import_changes_nothing(
-    rich_export: RichExport, cli_db: Path, tmp_path: Path
+    rich_export: RichExport, cli_db: DbTarget, db_target: DbTarget, tmp_path: Path
 ) -> None:
     """The control for the cases above: the file they mangle is a good one."""
     file = text_file(rich_export.text)(tmp_path, rich_export)
-    new_db = tmp_path / "new-desk" / "fresh.sqlite3"
-    new_db.parent.mkdir()
+    new_db = db_target  # where none exists yet
     for result in import_into([cli_db, new_db], file, tmp_path):
         assert result.returncode == 0, result.stderr
-    after = {path: database_contents(path) for path in (cli_db, new_db)}
+    after = [database_contents(target) for target in (cli_db, new_db)]
     for result in import_into([cli_db, new_db], file, tmp_path):
         assert result.returncode == 0, result.stderr
         assert "nothing new added" in result.stderr
-    assert {path: database_contents(path) for path in (cli_db, new_db)} == after
+    assert [database_contents(target) for target in (cli_db, new_db)] == after
 
 
 def test_conflicting_records_are_listed_and_nothing_is_imported(
-    rich_export: RichExport, cli_db: Path, tmp_path: Path
+    rich_export: RichExport, cli_db: DbTarget, tmp_path: Path
 ) -> None:
-    db = open_database(str(cli_db))
+    db = cli_db.open()
     try:
         import_record(db, read_record_file(rich_export.text, "rich.json"))
     finally:
@@ -705,9 +785,9 @@ def test_conflicting_records_are_listed_and_nothing_is_imported(
 
 
 def test_a_second_retraction_of_a_retracted_observation_is_a_conflict(
-    rich_export: RichExport, cli_db: Path, tmp_path: Path
+    rich_export: RichExport, cli_db: DbTarget, tmp_path: Path
 ) -> None:
-    db = open_database(str(cli_db))
+    db = cli_db.open()
     try:
         import_record(db, read_record_file(rich_export.text, "rich.json"))
     finally:
@@ -864,43 +944,97 @@ def mangled_exports(draw: st.DrawFn, data: dict[str, Any]) -> Mangled:
     return Mangled(json.dumps(document, indent=2) + "\n", path, change)
 
 
-def _copy(template: Path, folder: Path) -> Path:
-    path = folder / "target.sqlite3"
-    shutil.copyfile(template, path)
-    return path
+Contents = dict[str, list[tuple[object, ...]]]
 
 
+@dataclass
+class Lent:
+    target: DbTarget
+    before: Contents  # what it holds: what its template holds
+    unchanged: bool = False  # set once the example has found it as it was
+
+
+class SpareDatabases:
+    """Databases for hypothesis's examples, each holding what its template holds. One an
+    example left as it found it (a refused import, checked) goes to the next example; one it
+    changed, or that saw a failure, is dropped. Making a database costs about a third of a
+    second on PostgreSQL, and most examples are refused."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.spare: dict[tuple[str, str], tuple[DbTarget, Contents]] = {}
+        self.made = itertools.count(1)
+
+    @contextmanager
+    def lend(self, key: tuple[str, str], make: Callable[[Path], DbTarget]) -> Iterator[Lent]:
+        spare = self.spare.pop(key, None)
+        if spare is None:
+            folder = self.folder / str(next(self.made))
+            folder.mkdir()
+            target = make(folder)
+            spare = (target, database_contents(target))
+        lent = Lent(*spare)
+        try:
+            yield lent
+        finally:
+            if lent.unchanged:
+                self.spare[key] = spare
+            else:
+                lent.target.drop()
+
+    def drop(self) -> None:
+        for target, _ in self.spare.values():
+            target.drop()
+        self.spare.clear()
+
+
+@pytest.fixture(scope="module")
+def spare_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpareDatabases]:
+    spares = SpareDatabases(tmp_path_factory.mktemp("spares"))
+    yield spares
+    spares.drop()
+
+
+# The fixtures are the same for every example: the engine, its export and its templates.
 @settings(
     max_examples=int(os.environ.get("IMPORT_EXAMPLES", "150")),
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data(), target=st.sampled_from(["seeded", "empty"]))
 def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
     data: st.DataObject,
     target: str,
+    engine: str,
     rich_export: RichExport,
-    seeded_template: Path,
-    empty_template: Path,
+    _targets: MakeTarget,
+    empty_template: DbTarget,
+    spare_databases: SpareDatabases,
 ) -> None:
     mangling = data.draw(mangled_exports(rich_export.data), label="mangled")
     text, change = mangling.text, repr(mangling)
-    with tempfile.TemporaryDirectory() as folder:
-        path = _copy(seeded_template if target == "seeded" else empty_template, Path(folder))
-        before = database_contents(path)
-        db = open_database(str(path))
+
+    def make(folder: Path) -> DbTarget:
+        if target == "seeded":
+            return _targets(engine, folder, seeded=True)
+        return copy_of(empty_template, folder)
+
+    with spare_databases.lend((engine, target), make) as lent:
+        copied, before = lent.target, lent.before
+        db = copied.open()
         try:
             try:
                 import_record(db, read_record_file(text, "mangled.json"))
             except InputError as exc:
                 message = str(exc)
                 assert message and "\n" not in message, (change, message)
-                assert database_contents(path) == before, change
+                assert database_contents(copied) == before, change
+                lent.unchanged = True
                 return
-            imported = database_contents(path)
+            imported = database_contents(copied)
             again = import_record(db, read_record_file(text, "mangled.json"))
             assert again.added == {}, (change, again)
-            assert database_contents(path) == imported, change
+            assert database_contents(copied) == imported, change
         finally:
             db.close()
 

@@ -5,14 +5,16 @@ loads idempotently, updating wording and retiring (never deleting) what the file
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Connection, make_url
 
-from tests.conftest import BUNDLED_SET, SET_SLUG, Cli, database_contents, row_counts
+from tests.conftest import BUNDLED_SET, SET_SLUG, Cli, DbTarget, database_contents, row_counts
 from tracker.services.seeding import seeded_uuid
 
 ORIGINAL = BUNDLED_SET.read_text(encoding="utf-8")
@@ -150,7 +152,7 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
 def test_seed_refuses_bad_file_naming_file_place_and_problem(
-    cli: Cli, cli_db: Path, tmp_path: Path, case: str
+    cli: Cli, cli_db: DbTarget, tmp_path: Path, case: str
 ) -> None:
     old, new, place, words, toml_error = BAD_FILES[case]
     text = mangled(old, new)
@@ -169,15 +171,19 @@ def test_seed_refuses_bad_file_naming_file_place_and_problem(
     assert database_contents(cli_db) == before
 
 
-def test_seed_of_bad_file_into_new_database_creates_nothing(tmp_path: Path) -> None:
+def test_seed_of_bad_file_into_new_database_creates_nothing(
+    db_target: DbTarget, tmp_path: Path
+) -> None:
     bad_file = write_set(tmp_path / "bad", mangled('key = "florida-meeting"', 'key = "territory"'))
-    new_db = tmp_path / "fresh.sqlite3"
-    fresh = Cli(new_db, tmp_path)
+    fresh = Cli(db_target, tmp_path)
 
     message = refusal(fresh("seed", str(bad_file)))
 
     assert f"{bad_file}:" in message and "duplicate key 'territory'" in message
-    assert not new_db.exists(), "a refused seed left a database file behind"
+    if db_target.path is not None:
+        assert not db_target.path.exists(), "a refused seed left a database file behind"
+    else:
+        assert table_names(db_target) == [], "a refused seed created tables"
     # The path is still free for a normal first use, which loads the bundled set.
     board = fresh("status", "--json")
     assert board.returncode == 0, board.stderr
@@ -185,7 +191,7 @@ def test_seed_of_bad_file_into_new_database_creates_nothing(tmp_path: Path) -> N
 
 
 def test_seed_refuses_two_files_defining_the_same_set(
-    cli: Cli, cli_db: Path, tmp_path: Path
+    cli: Cli, cli_db: DbTarget, tmp_path: Path
 ) -> None:
     reworded = mangled('title = "Ceasefire structure"', 'title = "Ceasefire terms"')
     first = write_set(tmp_path / "first", reworded)
@@ -199,7 +205,9 @@ def test_seed_refuses_two_files_defining_the_same_set(
     assert database_contents(cli_db) == before
 
 
-def test_seed_refuses_a_path_that_does_not_exist(cli: Cli, cli_db: Path, tmp_path: Path) -> None:
+def test_seed_refuses_a_path_that_does_not_exist(
+    cli: Cli, cli_db: DbTarget, tmp_path: Path
+) -> None:
     missing = tmp_path / "nowhere" / "set.toml"
     before = database_contents(cli_db)
 
@@ -212,7 +220,7 @@ def test_seed_refuses_a_path_that_does_not_exist(cli: Cli, cli_db: Path, tmp_pat
 # --- good files: idempotent loading -----------------------------------------------------------
 
 
-def test_seed_twice_with_bundled_sets_changes_nothing(cli: Cli, cli_db: Path) -> None:
+def test_seed_twice_with_bundled_sets_changes_nothing(cli: Cli, cli_db: DbTarget) -> None:
     counts, before = row_counts(cli_db), database_contents(cli_db)
     for _ in range(2):
         result = cli("seed")
@@ -222,18 +230,31 @@ def test_seed_twice_with_bundled_sets_changes_nothing(cli: Cli, cli_db: Path) ->
     assert database_contents(cli_db) == before
 
 
-def _indicator_rows(db_path: Path) -> dict[str, dict[str, object]]:
-    connection = sqlite3.connect(db_path)
-    connection.row_factory = sqlite3.Row
+@contextmanager
+def reading_around_tracker(target: DbTarget) -> Iterator[Connection]:
+    """A plain connection to the database, not through tracker (which would migrate it)."""
+    url = f"sqlite:///{target.path}" if target.path is not None else make_url(str(target))
+    engine = create_engine(url)
     try:
-        rows = connection.execute("SELECT * FROM indicator").fetchall()
-        return {row["key"]: dict(row) for row in rows}
+        with engine.connect() as connection:
+            yield connection
     finally:
-        connection.close()
+        engine.dispose()
+
+
+def _indicator_rows(target: DbTarget) -> dict[str, dict[str, object]]:
+    with reading_around_tracker(target) as connection:
+        rows = connection.execute(text("SELECT * FROM indicator")).mappings().all()
+    return {str(row["key"]): dict(row) for row in rows}
+
+
+def table_names(target: DbTarget) -> list[str]:
+    with reading_around_tracker(target) as connection:
+        return inspect(connection).get_table_names()
 
 
 def test_seed_with_reworded_title_updates_wording_not_history(
-    cli: Cli, cli_db: Path, tmp_path: Path
+    cli: Cli, cli_db: DbTarget, tmp_path: Path
 ) -> None:
     new_title = "Ukraine follow-up talks in Miami and Florida"
     edited = write_set(
@@ -256,7 +277,7 @@ def test_seed_with_reworded_title_updates_wording_not_history(
 
 
 def test_seed_without_an_indicator_retires_it_and_keeps_its_history(
-    cli: Cli, cli_db: Path, tmp_path: Path
+    cli: Cli, cli_db: DbTarget, tmp_path: Path
 ) -> None:
     start = ORIGINAL.index('[[indicators]]\nkey = "europe-china"')
     end = ORIGINAL.index("\n\n", ORIGINAL.index("[indicators.baseline]", start)) + 2

@@ -14,6 +14,11 @@ from tracker.storage.maintenance import backup_sqlite, integrity_problems
 def back_up(db: Database, clock: Clock, target: Path | None = None) -> Path:
     """Copy the database to `target`, or beside it as NAME-backup-YYYYMMDD-HHMMSS.sqlite3.
     Never replaces a file that is there."""
+    if not db.is_sqlite:
+        raise inputs.InputError(
+            f"{db.describe()} is not a SQLite file; back up a PostgreSQL database with its own "
+            "tools (pg_dump)"
+        )
     if target is None:
         source = Path(db.describe())
         stamp = clock.now().astimezone().strftime("%Y%m%d-%H%M%S")

@@ -20,10 +20,7 @@ from tracker.storage.database import Database, DatabaseError
 
 def backup_sqlite(db: Database, target: Path) -> None:
     if not db.is_sqlite:
-        raise DatabaseError(
-            f"{db.describe()} is not a SQLite file; back up a PostgreSQL database with its own "
-            "tools (pg_dump)"
-        )
+        raise DatabaseError(f"{db.describe()} is not a SQLite file; it has no SQLite backup")
     partial = target.with_name(f".{target.name}.part")
     try:
         source = db.engine.raw_connection()
