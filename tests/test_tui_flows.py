@@ -1172,7 +1172,8 @@ def test_polling_names_who_recorded_what_and_not_our_own(desk: Desk, clock: Fixe
             await pilot.app.workers.wait_for_complete()
             # One notice per poll: the two writes may arrive in one or in two.
             told = "\n".join(n for n in notifications(pilot) if n.startswith("Recorded by"))
-            if all(line in told for line in wanted):
+            shown = cell(pilot, "#board", "enforcement", 3) == "2025-12-21"
+            if shown and all(line in told for line in wanted):
                 break
         assert all(told.count(line) == 1 for line in wanted), notifications(pilot)
         assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"

@@ -11,8 +11,9 @@ marks made at the same moment cannot both pass it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from tracker.errors import TrackerError
@@ -128,7 +129,7 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
             rationale=rationale,
             author=author,
             effective_on=effective_on,
-            recorded_at=clock.now(),
+            recorded_at=_after_the_others(session, indicator.id, effective_on, clock.now()),
             supersedes_id=latest.id if latest else None,
         )
         session.add(assessment)
@@ -147,6 +148,19 @@ def assess_indicator(db: Database, draft: AssessmentDraft, clock: Clock) -> Reco
             recorded_at=assessment.recorded_at,
             supersedes=latest.uuid if latest else None,
         )
+
+
+def _after_the_others(session: Session, indicator_id: int, day: date, now: datetime) -> datetime:
+    """When this assessment is recorded: now, or just after the last one recorded for the same
+    indicator and day if that one's time is later. On a shared database each analyst's clock
+    stamps their own records; a clock running ahead must not keep a later assessment from
+    becoming the current one (the latest recorded wins among those of one day)."""
+    last = session.exec(
+        select(func.max(Assessment.recorded_at)).where(
+            Assessment.indicator_id == indicator_id, Assessment.effective_on == day
+        )
+    ).one()
+    return max(now, last + timedelta(microseconds=1)) if last is not None else now
 
 
 def _latest(session: Session, indicator_id: int) -> Assessment | None:

@@ -74,7 +74,7 @@ def resolve_database_url(value: str | None) -> tuple[URL, bool]:
     if "://" in value:
         try:
             url = make_url(value)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:
             raise DatabaseError(
                 f"'{_without_password(value)}' is not a database URL or a file path"
             ) from exc
@@ -323,9 +323,31 @@ def upgrade_schema(database: Database) -> None:
             f"{database.describe()} already holds other data (tables: {listed}) and is not a "
             "tracker database; choose a new file or an empty database. Nothing was changed."
         )
+    if current is None and database.is_postgresql:
+        _check_postgresql_text_handling(database)
     from tracker.storage.migrations.runner import upgrade_to_head
 
     upgrade_to_head(database._writer)
+
+
+def _check_postgresql_text_handling(database: Database) -> None:
+    """Analysts write in Ukrainian and Russian as well as English. A PostgreSQL database that
+    is not UTF-8, or whose character type is "C", cannot hold that text or lower-cases only
+    ASCII letters, so search would miss "МАЯМІ" when asked for "маямі". Refused while the
+    database is still empty."""
+    with database.engine.connect() as connection:
+        encoding, folds = connection.execute(
+            text(
+                "SELECT pg_encoding_to_char(encoding), lower('ÉCLAIR МАЯМІ') = 'éclair маямі'"
+                " FROM pg_database WHERE datname = current_database()"
+            )
+        ).one()
+    if encoding != "UTF8" or not folds:
+        raise DatabaseError(
+            f"{database.describe()} is not set up for text in every language (encoding "
+            f"{encoding}{'' if folds else ', character type C'}); create the database with "
+            "--encoding UTF8 --locale C.UTF-8 (README: Setting up a desk). Nothing was changed."
+        )
 
 
 def _explain(exc: SQLAlchemyError, what_failed: str) -> str:
@@ -381,7 +403,12 @@ def _is_unreachable(exc: SQLAlchemyError) -> bool:
     words = str(exc.orig if isinstance(exc, DBAPIError) else exc)
     return any(
         sign in words
-        for sign in ("Connection refused", "timeout expired", "server closed the connection")
+        for sign in (
+            "Connection refused",
+            "No such file or directory",  # a local server's socket: not running
+            "timeout expired",
+            "server closed the connection",
+        )
     )
 
 

@@ -8,6 +8,7 @@ through the services in worker threads, so the database never freezes the screen
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -16,6 +17,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker
 
 from tracker.errors import TrackerError
 from tracker.interfaces.tui import texts
@@ -62,6 +64,7 @@ class TrackerApp(App[None]):
         # What others recorded is told as it arrives; what this app saved is not news to it.
         self._seen: Newest | None = None
         self._own: set[str] = set()
+        self._polling: Worker[None] | None = None
 
     # -- the date the desk is looking at ------------------------------------------------------
 
@@ -90,9 +93,14 @@ class TrackerApp(App[None]):
     def on_mount(self) -> None:
         from tracker.interfaces.tui.screens.board import BoardScreen
 
+        if self._poll_seconds:
+            # Where the record stands as the board first reads it: anything written after this
+            # is reloaded and told, however soon it comes.
+            with suppress(TrackerError):  # the board's own read says what is wrong
+                self._known_version, self._seen = record_version(self.db), newest(self.db)
         self.push_screen(BoardScreen())
         if self._poll_seconds:
-            self.set_interval(self._poll_seconds, self._look_for_changes)
+            self.set_interval(self._poll_seconds, self._poll)
 
     def action_help(self) -> None:
         from tracker.interfaces.tui.screens.help import HelpScreen
@@ -127,7 +135,7 @@ class TrackerApp(App[None]):
 
     def action_reload(self) -> None:
         self.reload_screens()
-        self._look_for_changes()
+        self._poll()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         busy = {"as_of", "today", "observation_log", "briefing"}
@@ -181,17 +189,22 @@ class TrackerApp(App[None]):
 
     # -- changes written by another process -------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def _poll(self) -> None:
+        # One look at a time; a slow one (a busy server) is let finish, not cancelled.
+        if self._polling is None or self._polling.is_finished:
+            self._polling = self._look_for_changes()
+
+    @work(thread=True, group="changes", exit_on_error=False)
     def _look_for_changes(self) -> None:
         try:
-            if self._seen is None:
-                self._seen = newest(self.db)
             version = record_version(self.db)
-            if self._known_version is not None and version != self._known_version:
+            if self._seen is None or self._known_version is None:
+                self._known_version, self._seen = version, newest(self.db)
+            elif version != self._known_version:
                 news, self._seen = recorded_since(self.db, self._seen)
                 self.call_from_thread(self._tell, news)
                 self.call_from_thread(self.reload_screens)
-            self._known_version = version
+                self._known_version = version
         except TrackerError:
             return  # a busy or vanished database is reported by the next real read
 
@@ -211,10 +224,11 @@ class TrackerApp(App[None]):
         self._own.add(record_id)
 
     def note_saved(self, record_id: str | None = None) -> None:
-        """Our own write: refresh, and don't mistake it for someone else's on the next poll."""
+        """Our own write: refresh now. The next poll sees the change too and reloads once more,
+        but does not tell it as someone else's (`note_own`); and a colleague's write landing
+        just after ours is not lost in it."""
         if record_id is not None:
             self.note_own(record_id)
-        self._known_version = None
         self.reload_screens()
 
     # -- the command palette: every binding of the screen in front, and the app's own -----------

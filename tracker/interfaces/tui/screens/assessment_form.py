@@ -105,7 +105,8 @@ class AssessmentFormScreen(FormScreen):
 
     def show_history(self, history: IndicatorHistory) -> None:
         self.sub_title = f"{history.title} ({history.key})"
-        self.seen_latest = history.assessments[0].id if history.assessments else NO_ASSESSMENT
+        if self.seen_latest is None:  # later loads show a colleague's, already named to them
+            self.seen_latest = history.assessments[0].id if history.assessments else NO_ASSESSMENT
         current = Text().append("Now: ", style="bold")
         if history.assessments:
             by_id = {o.id: o for o in history.observations}

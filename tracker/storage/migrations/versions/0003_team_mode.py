@@ -23,8 +23,9 @@ FOREIGN_KEY = "fk_assessment_supersedes_id_assessment"
 SEARCHED = ["summary", "quote", "note", "source_title", "source_publisher"]
 
 # PostgreSQL's parser keeps "reuters.com", "e-mail" and "2025-12-02" as single tokens (with
-# parts); FTS5 splits them. Turning these joiners into spaces first splits them on both.
-_JOINERS = ".-/_@:'’+#%&=~"
+# parts), and drops what looks like a tag ("<per Umerov>"); FTS5 splits them all into words.
+# Turning these characters into spaces first splits them on both.
+_JOINERS = ".-/_@:'’+#%&=~<>"
 
 
 def upgrade() -> None:
