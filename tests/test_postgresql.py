@@ -151,3 +151,22 @@ def test_moving_a_personal_file_to_the_desk_adds_nothing_twice(
     assert len(seeded) == len({o["uuid"] for o in seeded}) == 20
     reasons = sorted(a["rationale"] for a in exported["assessments"] if a["author"] != "seed")
     assert reasons == ["ana", "bo"]
+
+
+def test_a_database_that_cannot_fold_cyrillic_case_is_refused_while_empty(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """With character type C, PostgreSQL lower-cases only ASCII: search would miss "МАЯМІ"
+    asked as "маямі". Refused, with the way to create it right, and left empty."""
+    with postgres.connect("postgres") as admin:
+        admin.execute(
+            "CREATE DATABASE ascii_only TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    try:
+        url = postgres.url("ascii_only")
+        message = _refused(url, tmp_path)
+        assert "character type C" in message and "--locale C.UTF-8" in message
+        assert database_contents(url) == {}
+    finally:
+        postgres.drop_database("ascii_only")
