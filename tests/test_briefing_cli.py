@@ -1,4 +1,5 @@
-"""`tracker brief` as an analyst runs it: a separate process on a seeded SQLite file.
+"""`tracker brief` as an analyst runs it: a separate process on a seeded database (each test
+runs on both engines).
 
 The process uses the real clock, so every period here is given by explicit dates in December
 2025 (where the seeded record lies), or is checked against today's date.
@@ -28,7 +29,7 @@ def brief_ok(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_markdown_goes_to_standard_output_by_default(cli: Cli) -> None:
-    before = database_contents(cli.db_path)
+    before = database_contents(cli.target)
     result = brief_ok(cli, *SEEDED_WEEK)
     lines = result.stdout.splitlines()
     assert lines[0] == "# Briefing: Russia–Ukraine peace talks, December 2025"
@@ -37,7 +38,7 @@ def test_markdown_goes_to_standard_output_by_default(cli: Cli) -> None:
         assert heading in lines
     assert "2 of 22 indicators moved this week (16–22 December 2025):" in result.stdout
     assert result.stderr == ""
-    assert database_contents(cli.db_path) == before  # a briefing not issued records nothing
+    assert database_contents(cli.target) == before  # a briefing not issued records nothing
 
 
 def test_an_html_file_name_chooses_html(cli: Cli) -> None:
@@ -69,17 +70,17 @@ def test_json_format_on_standard_output_defaults_to_the_seven_days_to_today(cli:
 
 
 def test_issue_records_the_briefing_and_since_last_starts_the_day_after(cli: Cli) -> None:
-    before = database_contents(cli.db_path)
+    before = database_contents(cli.target)
     issued = brief_ok(cli, *SEEDED_WEEK, "--issue", "--author", "Desk lead", "-o", "week.md")
     assert "the next --since-last starts on 2025-12-23" in issued.stderr
     assert (cli.tmp_path / "week.md").read_text(encoding="utf-8").startswith("# Briefing: ")
-    after = database_contents(cli.db_path)
+    after = database_contents(cli.target)
     changed = {table for table in after if after[table] != before.get(table)}
     assert changed == {"issued_briefing"}
     assert len(after["issued_briefing"]) == len(before["issued_briefing"]) + 1
 
     # Logged after the issue, dated in the issued week: the next briefing must carry it.
-    database = open_database(str(cli.db_path))
+    database = open_database(str(cli.target))
     try:
         record_observation(
             database,
@@ -163,7 +164,7 @@ def _tomorrow() -> str:
 def test_bad_input_is_refused_and_nothing_is_written(
     cli: Cli, args: list[str], message: str
 ) -> None:
-    before = database_contents(cli.db_path)
+    before = database_contents(cli.target)
     files_before = sorted(p.name for p in cli.tmp_path.iterdir())
     result = cli("brief", *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
@@ -172,7 +173,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("tracker: error: "), result.stderr
     assert message in lines[0]
-    assert database_contents(cli.db_path) == before
+    assert database_contents(cli.target) == before
     assert sorted(p.name for p in cli.tmp_path.iterdir()) == files_before
 
 
@@ -189,9 +190,9 @@ def test_a_refused_issue_writes_no_briefing_file(cli: Cli) -> None:
     # earlier file of the same name must survive.
     earlier = cli.tmp_path / "week.md"
     earlier.write_text("last week's briefing\n", encoding="utf-8")
-    before = database_contents(cli.db_path)
+    before = database_contents(cli.target)
     result = cli("brief", *SEEDED_WEEK, "--issue", "--author", "", "-o", "week.md")
     assert result.returncode == 2
     assert "the author is empty" in result.stderr
-    assert database_contents(cli.db_path) == before
+    assert database_contents(cli.target) == before
     assert earlier.read_text(encoding="utf-8") == "last week's briefing\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED_SET, SET_SLUG, database_contents
+from tests.conftest import BUNDLED_SET, SET_SLUG, DbTarget, database_contents
 from tracker.interfaces.briefing.html import briefing_html
 from tracker.interfaces.briefing.json_document import briefing_json
 from tracker.interfaces.briefing.markdown import briefing_markdown
@@ -186,14 +186,14 @@ class TestChoosingThePeriod:
             briefing_scope(db, at(TODAY))
 
     def test_choosing_and_building_a_briefing_write_nothing(
-        self, seeded_db: Database, db_path: Path
+        self, seeded_db: Database, db_target: DbTarget
     ) -> None:
         observe(seeded_db, at(date(2026, 1, 7)), "territory:away")
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         brief(seeded_db, at(TODAY))
         with pytest.raises(InputError):
             briefing_scope(seeded_db, at(TODAY), since_last=True)
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
 
 class TestPeriodBoundaries:
@@ -506,7 +506,7 @@ class TestLateEntries:
 
 class TestSinceTheLastBriefing:
     def test_since_last_is_refused_before_any_briefing_is_issued(
-        self, seeded_db: Database, db_path: Path
+        self, seeded_db: Database, db_target: DbTarget
     ) -> None:
         with pytest.raises(InputError) as refused:
             briefing_scope(seeded_db, at(TODAY), since_last=True)
@@ -515,18 +515,24 @@ class TestSinceTheLastBriefing:
             "'since the last briefing'"
         )
         assert refused.value.field == "since"
-        assert database_contents(db_path)["issued_briefing"] == []
+        assert database_contents(db_target)["issued_briefing"] == []
 
     def test_since_last_starts_the_day_after_the_issued_period_and_ends_today(
-        self, seeded_db: Database, db_path: Path
+        self, seeded_db: Database, db_target: DbTarget
     ) -> None:
         issued = issue_briefing(
             seeded_db, briefing_scope(seeded_db, at(TODAY)), at(TODAY, 17).now(), "lead"
         )
         assert issued.period == Period(FIRST_DAY, TODAY)
         assert (issued.author, issued.issued_at) == ("lead", at(TODAY, 17).now())
-        (row,) = database_contents(db_path)["issued_briefing"]
-        assert (row[1], row[3], row[4], row[5]) == (issued.id, "2026-01-06", "2026-01-12", "lead")
+        (row,) = database_contents(db_target)["issued_briefing"]
+        # Dates come back as text from SQLite and as dates from PostgreSQL: compare them as ISO.
+        assert (row[1], str(row[3]), str(row[4]), row[5]) == (
+            issued.id,
+            "2026-01-06",
+            "2026-01-12",
+            "lead",
+        )
 
         scope = briefing_scope(seeded_db, at(date(2026, 1, 20)), since_last=True)
         assert scope == BriefingScope(
@@ -575,12 +581,12 @@ class TestSinceTheLastBriefing:
         assert ours.period.start == date(2026, 1, 13)
 
     def test_issuing_with_an_empty_author_is_refused_and_records_nothing(
-        self, seeded_db: Database, db_path: Path
+        self, seeded_db: Database, db_target: DbTarget
     ) -> None:
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         with pytest.raises(InputError, match="the author is empty"):
             issue_briefing(seeded_db, briefing_scope(seeded_db, at(TODAY)), at(TODAY).now(), "  ")
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
 
 class TestRetractedEvidence:

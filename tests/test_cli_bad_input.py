@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, database_contents
+from tests.conftest import Cli, DbTarget, database_contents
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def assert_refused(
     result: subprocess.CompletedProcess[str],
-    db_path: Path,
+    target: DbTarget,
     before: dict[str, list[tuple[object, ...]]],
     *words: str,
 ) -> None:
@@ -28,7 +27,7 @@ def assert_refused(
     assert len(lines) == 1 and lines[0].startswith("tracker: error: "), result.stderr
     for word in words:
         assert word in lines[0], f"{word!r} not in {lines[0]!r}"
-    assert database_contents(db_path) == before
+    assert database_contents(target) == before
 
 
 def _tomorrow() -> date:
@@ -54,7 +53,7 @@ def _observe_ok(cli: Cli, *args: str) -> str:
     ],
 )
 def test_observe_refuses_unknown_key_and_suggests_closest(
-    cli: Cli, cli_db: Path, keys: list[str]
+    cli: Cli, cli_db: DbTarget, keys: list[str]
 ) -> None:
     before = database_contents(cli_db)
     result = cli("observe", *keys, "--text", "Talks held.")
@@ -70,20 +69,20 @@ def test_observe_refuses_unknown_key_and_suggests_closest(
         pytest.param(["--text", "   \t  "], id="whitespace-only"),
     ],
 )
-def test_observe_refuses_empty_text(cli: Cli, cli_db: Path, text_args: list[str]) -> None:
+def test_observe_refuses_empty_text(cli: Cli, cli_db: DbTarget, text_args: list[str]) -> None:
     before = database_contents(cli_db)
     result = cli("observe", "miami-talks", *text_args)
     assert_refused(result, cli_db, before, "observation's text is empty")
 
 
 @pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "12/05/2025"])
-def test_observe_refuses_malformed_date(cli: Cli, cli_db: Path, value: str) -> None:
+def test_observe_refuses_malformed_date(cli: Cli, cli_db: DbTarget, value: str) -> None:
     before = database_contents(cli_db)
     result = cli("observe", "miami-talks", "--text", "Talks held.", "--date", value)
     assert_refused(result, cli_db, before, f"'{value}' is not a date", "YYYY-MM-DD")
 
 
-def test_observe_refuses_future_date(cli: Cli, cli_db: Path) -> None:
+def test_observe_refuses_future_date(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     tomorrow = _tomorrow().isoformat()
     result = cli("observe", "miami-talks", "--text", "Talks held.", "--date", tomorrow)
@@ -91,14 +90,14 @@ def test_observe_refuses_future_date(cli: Cli, cli_db: Path) -> None:
 
 
 @pytest.mark.parametrize("grade", ["G", "AB"])
-def test_observe_refuses_unknown_reliability_grade(cli: Cli, cli_db: Path, grade: str) -> None:
+def test_observe_refuses_unknown_reliability_grade(cli: Cli, cli_db: DbTarget, grade: str) -> None:
     before = database_contents(cli_db)
     result = cli("observe", "miami-talks", "--text", "Talks held.", "--reliability", grade)
     assert_refused(result, cli_db, before, f"reliability '{grade}'", "A (completely", "to F")
 
 
 @pytest.mark.parametrize("grade", ["0", "7", "x"])
-def test_observe_refuses_unknown_credibility_grade(cli: Cli, cli_db: Path, grade: str) -> None:
+def test_observe_refuses_unknown_credibility_grade(cli: Cli, cli_db: DbTarget, grade: str) -> None:
     before = database_contents(cli_db)
     result = cli("observe", "miami-talks", "--text", "Talks held.", "--credibility", grade)
     assert_refused(result, cli_db, before, f"credibility '{grade}'", "1 (confirmed)", "to 6")
@@ -111,7 +110,7 @@ def test_observe_refuses_unknown_credibility_grade(cli: Cli, cli_db: Path, grade
         pytest.param(["miami-talks:sideways"], id="key-suffix"),
     ],
 )
-def test_observe_refuses_unknown_bearing(cli: Cli, cli_db: Path, key_args: list[str]) -> None:
+def test_observe_refuses_unknown_bearing(cli: Cli, cli_db: DbTarget, key_args: list[str]) -> None:
     before = database_contents(cli_db)
     result = cli("observe", *key_args, "--text", "Talks held.")
     assert_refused(
@@ -122,7 +121,7 @@ def test_observe_refuses_unknown_bearing(cli: Cli, cli_db: Path, key_args: list[
     )
 
 
-def test_observe_refuses_same_key_with_two_bearings(cli: Cli, cli_db: Path) -> None:
+def test_observe_refuses_same_key_with_two_bearings(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     result = cli("observe", "miami-talks:toward", "miami-talks:away", "--text", "Talks held.")
     assert_refused(
@@ -188,26 +187,30 @@ def test_observe_refuses_same_key_with_two_bearings(cli: Cli, cli_db: Path) -> N
         ),
     ],
 )
-def test_mark_refuses_bad_input(cli: Cli, cli_db: Path, args: list[str], words: list[str]) -> None:
+def test_mark_refuses_bad_input(
+    cli: Cli, cli_db: DbTarget, args: list[str], words: list[str]
+) -> None:
     before = database_contents(cli_db)
     assert_refused(cli("mark", *args), cli_db, before, *words)
 
 
-def test_mark_refuses_future_date(cli: Cli, cli_db: Path) -> None:
+def test_mark_refuses_future_date(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     tomorrow = _tomorrow().isoformat()
     result = cli("mark", "miami-talks", "unmoved", "--why", "No news.", "--date", tomorrow)
     assert_refused(result, cli_db, before, f"date {tomorrow} is in the future")
 
 
-def test_mark_refuses_evidence_that_does_not_bear_on_the_indicator(cli: Cli, cli_db: Path) -> None:
+def test_mark_refuses_evidence_that_does_not_bear_on_the_indicator(
+    cli: Cli, cli_db: DbTarget
+) -> None:
     other = _observe_ok(cli, "territory", "--text", "Moscow restates demands.")
     before = database_contents(cli_db)
     result = cli("mark", "miami-talks", "unmoved", "--why", "No news.", "--evidence", other)
     assert_refused(result, cli_db, before, f"observation {other} does not bear on 'miami-talks'")
 
 
-def test_mark_refuses_evidence_dated_after_the_assessment(cli: Cli, cli_db: Path) -> None:
+def test_mark_refuses_evidence_dated_after_the_assessment(cli: Cli, cli_db: DbTarget) -> None:
     later = _observe_ok(cli, "miami-talks", "--text", "Round ends.", "--date", "2025-12-10")
     before = database_contents(cli_db)
     result = cli(
@@ -223,20 +226,20 @@ def test_mark_refuses_evidence_dated_after_the_assessment(cli: Cli, cli_db: Path
 
 
 @pytest.mark.parametrize("value", ["2025-13-01", "last week"])
-def test_status_refuses_malformed_as_of(cli: Cli, cli_db: Path, value: str) -> None:
+def test_status_refuses_malformed_as_of(cli: Cli, cli_db: DbTarget, value: str) -> None:
     before = database_contents(cli_db)
     result = cli("status", "--as-of", value)
     assert_refused(result, cli_db, before, f"the as-of date '{value}' is not a date", "YYYY-MM-DD")
 
 
-def test_status_refuses_future_as_of(cli: Cli, cli_db: Path) -> None:
+def test_status_refuses_future_as_of(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     tomorrow = _tomorrow().isoformat()
     result = cli("status", "--as-of", tomorrow)
     assert_refused(result, cli_db, before, f"as-of date {tomorrow} is in the future")
 
 
-def test_status_refuses_unknown_set_naming_it(cli: Cli, cli_db: Path) -> None:
+def test_status_refuses_unknown_set_naming_it(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     result = cli("status", "--set", "russia-ukraine-2025")
     assert_refused(
@@ -248,7 +251,7 @@ def test_status_refuses_unknown_set_naming_it(cli: Cli, cli_db: Path) -> None:
     )
 
 
-def test_history_refuses_unknown_key_and_suggests_closest(cli: Cli, cli_db: Path) -> None:
+def test_history_refuses_unknown_key_and_suggests_closest(cli: Cli, cli_db: DbTarget) -> None:
     before = database_contents(cli_db)
     result = cli("history", "miami-talk")
     assert_refused(
@@ -268,7 +271,7 @@ def test_history_refuses_unknown_key_and_suggests_closest(cli: Cli, cli_db: Path
     ],
 )
 def test_a_missing_required_option_is_named(
-    cli: Cli, cli_db: Path, args: list[str], option: str
+    cli: Cli, cli_db: DbTarget, args: list[str], option: str
 ) -> None:
     before = database_contents(cli_db)
     result = cli(*args)

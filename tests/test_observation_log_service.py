@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import BUNDLED_SET, DbTarget
+from tracker.definitions.reader import read_definition_file
 from tracker.services.changes import record_version
 from tracker.services.clock import FixedClock
 from tracker.services.history import indicator_history
@@ -18,8 +20,9 @@ from tracker.services.observation_log import (
 )
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.retractions import retract_observation
+from tracker.services.seeding import load_definitions
 from tracker.services.status import point_in_time
-from tracker.storage.database import Database, open_database
+from tracker.storage.database import Database
 from tracker.storage.fulltext import SearchTerm
 
 
@@ -112,10 +115,10 @@ def test_history_as_of_shows_only_what_was_known_that_day(
 
 
 def test_record_version_notices_a_write_from_another_connection(
-    seeded_db: Database, db_path: Path, clock: FixedClock
+    seeded_db: Database, db_target: DbTarget, clock: FixedClock
 ) -> None:
     before = record_version(seeded_db)
-    other = open_database(str(db_path))
+    other = db_target.open()
     try:
         _observe(other, clock, "written by a colleague")
     finally:
@@ -152,3 +155,208 @@ def test_log_as_of_a_date_follows_the_status_rules(seeded_db: Database, clock: F
     assert all(entry.event_date <= date(2025, 12, 18) for entry in shown.values())
     now = search_observations(seeded_db, ObservationQuery(text="retracted after"))
     assert now.entries[0].entry.retraction is not None
+
+
+# --- full-text search: the same answers on both engines ----------------------------------------
+
+# Recorded in this order, all on the same day at the same moment, so the log lists them newest
+# first: in the reverse of this order.
+CORPUS: dict[str, dict[str, str]] = {
+    "productive": {
+        "summary": "Umerov met Witkoff in Miami; talks were productive",
+        "source_publisher": "Ukrinform",
+    },
+    "negotiations": {
+        "summary": "Negotiations resumed after a pause",
+        "quote": "The negotiators agreed to meet again",
+    },
+    "negotiated": {"summary": "A negotiated settlement is still far off"},
+    "negative": {"summary": "The Kremlin gave a negative answer"},
+    "joint-statement": {"summary": "Both sides issued a joint statement on prisoners"},
+    "statement-joint": {"summary": "The statement was not joint: each side issued its own"},
+    "cyrillic-uk": {"summary": "Переговори у МАЯМІ тривають", "note": "Умєров: «Конструктивно»"},
+    "cyrillic-ru": {"summary": "ПЕРЕГОВОРЫ в Женеве", "source_title": "Коммерсантъ"},
+    "kyivs-curly": {"summary": "Kyiv’s position hardened"},
+    "kyivs-straight": {"summary": "Kyiv's delegation left early"},
+    "domain": {
+        "summary": "Wire report",
+        "source_publisher": "reuters.com",
+        "source_title": "talks-in-geneva_update 2025-12-02",
+    },
+    "joined": {"summary": "An e-mail from the U.S. envoy (envoy@state.gov) on the ceasefire-line"},
+    "hostile": {
+        "summary": 'He said "no" — [bold]NOT[/bold] AND/OR (near) C:\\path\\to\\file; '
+        "DROP TABLE observation; --",
+        "quote": "100% * & | ! ' \" \\ : ^ ~ <-> $$",
+    },
+}
+EVERYTHING = "everything"  # no word to search for: the log unfiltered
+
+SEARCHES: list[tuple[str, list[str] | str]] = [
+    # Whole words, any case, in any of the searched fields; no stemming.
+    ("umerov", ["productive"]),
+    ("UMEROV productive", ["productive"]),
+    ("ukrinform", ["productive"]),
+    ("negotiation", []),
+    ("talk", []),
+    ("talks", ["domain", "productive"]),
+    ("negotiators", ["negotiations"]),
+    # Phrases: the words next to each other, in order.
+    ('"joint statement"', ["joint-statement"]),
+    ("joint statement", ["statement-joint", "joint-statement"]),
+    ('"statement joint"', []),
+    ('"JOINT statement" prisoners', ["joint-statement"]),
+    ('"joint stat"*', ["joint-statement"]),
+    # Prefixes.
+    ("negot*", ["negotiated", "negotiations"]),
+    ("NEGOT*", ["negotiated", "negotiations"]),
+    ("nego* settle*", ["negotiated"]),
+    ("neg*", ["negative", "negotiated", "negotiations"]),
+    ("negot*ions", []),
+    ("перегов*", ["cyrillic-ru", "cyrillic-uk"]),
+    # Cyrillic, any case.
+    ("маямі", ["cyrillic-uk"]),
+    ("Маямі", ["cyrillic-uk"]),
+    ("МАЯМІ", ["cyrillic-uk"]),
+    ("ПЕРЕГОВОРИ", ["cyrillic-uk"]),
+    ("переговоры", ["cyrillic-ru"]),
+    ("умєров конструктивно", ["cyrillic-uk"]),
+    ("коммерсантъ женеве", ["cyrillic-ru"]),
+    # Words joined by punctuation are found one by one, and as the phrase they make.
+    ("reuters", ["domain"]),
+    ("reuters.com", ["domain"]),
+    ("REUTERS.COM", ["domain"]),
+    ("com", ["domain"]),
+    ("geneva", ["domain"]),
+    ("update", ["domain"]),
+    ("2025", ["domain"]),
+    ("2025-12-02", ["domain"]),
+    ("kyiv", ["kyivs-straight", "kyivs-curly"]),
+    ("Kyiv’s", ["kyivs-straight", "kyivs-curly"]),
+    ("kyiv's position", ["kyivs-curly"]),
+    ("kyivs", []),
+    ("mail", ["joined"]),
+    ("e-mail", ["joined"]),
+    ("U.S.", ["joined"]),
+    ("state", ["joined"]),
+    ("envoy@state.gov", ["joined"]),
+    ("ceasefire", ["joined"]),
+    ("ceasefire-line", ["joined"]),
+    # Hostile input: no character reaches either engine's query syntax. Operators are words...
+    ("AND OR NOT NEAR", ["hostile"]),
+    ("NOT umerov", []),
+    ("umerov OR negotiations", []),
+    ("NEAR(joint statement)", []),
+    ("summary:umerov", []),
+    ("umerov & miami", ["productive"]),
+    ("umerov | nothing", []),
+    ("!umerov", ["productive"]),
+    ("-umerov", ["productive"]),
+    ("^umerov", ["productive"]),
+    ("(umerov)", ["productive"]),
+    ("umerov:", ["productive"]),
+    ("umerov:*", ["productive"]),
+    ("*umerov*", ["productive"]),
+    ('"joint statement', ["statement-joint", "joint-statement"]),
+    ('""umerov""', ["productive"]),
+    ("\\umerov\\", ["productive"]),
+    ("C:\\path\\to\\file", ["hostile"]),
+    ("'; DROP TABLE observation; --", ["hostile"]),
+    ("' OR 1=1 --", []),
+    ("umerov' OR '1'='1", []),
+    ("100%", ["hostile"]),
+    ("umerov\x00", ["productive"]),
+    ("x" * 3000, []),
+    ("umerov " * 500, ["productive"]),
+    # ...and what holds no letter or digit searches for nothing: the log is not filtered.
+    ('"', EVERYTHING),
+    ('""', EVERYTHING),
+    ("*", EVERYTHING),
+    ("**", EVERYTHING),
+    ('"*', EVERYTHING),
+    ("(", EVERYTHING),
+    ("()", EVERYTHING),
+    (":", EVERYTHING),
+    ("&|!", EVERYTHING),
+    ("& | !", EVERYTHING),
+    ("\\", EVERYTHING),
+    ("\\\\", EVERYTHING),
+    ("'", EVERYTHING),
+    ("%", EVERYTHING),
+    ("_", EVERYTHING),
+    ("<->", EVERYTHING),
+    ("$$", EVERYTHING),
+    ("\x00", EVERYTHING),
+    ("  ", EVERYTHING),
+]
+
+
+@pytest.fixture
+def bare_db(db: Database, clock: FixedClock) -> Database:
+    """The bundled set loaded without its seeded observations: only what a test records."""
+    loaded = read_definition_file(BUNDLED_SET)
+    bare = loaded.definition.model_copy(update={"observations": []})
+    load_definitions(db, [replace(loaded, definition=bare)], clock)
+    return db
+
+
+def _record_corpus(db: Database, clock: FixedClock) -> dict[str, str]:
+    """Records the corpus; returns observation id -> corpus key."""
+    return {
+        _observe(db, clock, fields.pop("summary"), author="corpus", **fields): key
+        for key, fields in ((key, dict(fields)) for key, fields in CORPUS.items())
+    }
+
+
+def test_search_finds_the_same_observations_on_both_engines(
+    bare_db: Database, clock: FixedClock
+) -> None:
+    """Every search is checked against the answer written out here, so each engine's index
+    (FTS5 on SQLite, tsvector on PostgreSQL) must give exactly the same ids, newest first."""
+    keys = _record_corpus(bare_db, clock)
+    everything = search_observations(bare_db, ObservationQuery(), limit=1000)
+    wrong = []
+    for typed, expected in SEARCHES:
+        page = search_observations(bare_db, ObservationQuery(text=typed), limit=1000)
+        found = [keys[logged.entry.id] for logged in page.entries]
+        if expected == EVERYTHING:
+            ok = page.entries == everything.entries and page.total == everything.total
+        else:
+            ok = found == expected and page.total == len(expected)
+        if not ok:
+            wrong.append((typed[:40], expected if expected != EVERYTHING else "all", found))
+    assert wrong == []
+    # And nothing typed changed anything.
+    assert search_observations(bare_db, ObservationQuery(), limit=1000) == everything
+
+
+def test_search_pages_and_filters_combine_with_the_words(
+    seeded_db: Database, clock: FixedClock
+) -> None:
+    # On the seeded record: its own observations must not get in the way.
+    _record_corpus(seeded_db, clock)
+    query = ObservationQuery(text="neg*", author="corpus")
+    first = search_observations(seeded_db, query, limit=2)
+    second = search_observations(seeded_db, query, offset=2, limit=2)
+    assert (first.total, second.total) == (3, 3)
+    assert [e.entry.summary for e in first.entries + second.entries] == [
+        CORPUS[key]["summary"] for key in ("negative", "negotiated", "negotiations")
+    ]
+    assert search_observations(seeded_db, replace(query, text="negot*")).total == 2
+    assert search_observations(seeded_db, replace(query, until=date(2025, 12, 21))).total == 0
+    # Without the author filter, the seeded observations that match come too.
+    everyone = search_observations(seeded_db, replace(query, author=None), limit=1000)
+    assert everyone.total > 3
+    assert {e.entry.id for e in first.entries + second.entries} < {
+        e.entry.id for e in everyone.entries
+    }
+
+
+def test_words_between_angle_brackets_are_found(bare_db: Database, clock: FixedClock) -> None:
+    # PostgreSQL's parser would read `<word ...>` as an HTML tag and index none of it.
+    wanted = _observe(
+        bare_db, clock, "Statement by <Moscow delegation> on <b>Odesa</b>", author="corpus"
+    )
+    for typed in ("moscow", "delegation", "odesa"):
+        page = search_observations(bare_db, ObservationQuery(text=typed))
+        assert [logged.entry.id for logged in page.entries] == [wanted], typed

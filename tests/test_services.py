@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -9,17 +11,25 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.conftest import BUNDLED_SET, FIXED_NOW, SET_SLUG, database_contents, row_counts
+from tests.conftest import (
+    BUNDLED_SET,
+    FIXED_NOW,
+    SET_SLUG,
+    DbTarget,
+    database_contents,
+    row_counts,
+)
 from tracker.definitions.reader import LoadedDefinition, read_definition_file
-from tracker.services.assessments import AssessmentDraft, assess_indicator
+from tracker.services.assessments import AssessmentDraft, MarkedMeanwhile, assess_indicator
 from tracker.services.clock import FixedClock
-from tracker.services.history import indicator_history
+from tracker.services.history import AssessmentEntry, indicator_history
 from tracker.services.inputs import InputError
 from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.records import RecordedAssessment
 from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
 from tracker.services.status import IndicatorStatus, status_as_of
 from tracker.storage.database import Database
-from tracker.storage.models import Observation, Retraction
+from tracker.storage.models import Assessment, Indicator, Observation, Retraction
 
 TODAY = FIXED_NOW.date()
 
@@ -67,29 +77,29 @@ def _mark(db: Database, clock: FixedClock, key: str, **fields: object) -> str:
 
 class TestSeeding:
     def test_a_new_database_is_seeded_once(
-        self, db: Database, db_path: Path, clock: FixedClock
+        self, db: Database, db_target: DbTarget, clock: FixedClock
     ) -> None:
         first = seed_if_empty(db, clock)
         assert first is not None and first.indicators_added >= 16
         assert first.baselines_added == first.indicators_added
-        counts = row_counts(db_path)
+        counts = row_counts(db_target)
         assert seed_if_empty(db, clock) is None
-        assert row_counts(db_path) == counts
+        assert row_counts(db_target) == counts
 
     def test_loading_the_same_file_again_changes_nothing(
-        self, seeded_db: Database, db_path: Path, clock: FixedClock
+        self, seeded_db: Database, db_target: DbTarget, clock: FixedClock
     ) -> None:
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         report = load_definitions(seeded_db, read_definitions([BUNDLED_SET]), clock)
         assert report.changes == 0
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
     def test_reworded_indicator_is_updated_and_its_history_kept(
-        self, seeded_db: Database, db_path: Path, tmp_path: Path, clock: FixedClock
+        self, seeded_db: Database, db_target: DbTarget, tmp_path: Path, clock: FixedClock
     ) -> None:
         _observe(seeded_db, clock, "kyiv-firmness")
         _mark(seeded_db, clock, "kyiv-firmness", status="moved", direction="away")
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         text = BUNDLED_SET.read_text(encoding="utf-8")
         old_title = read_definition_file(BUNDLED_SET).definition.indicators[0].title
         edited = tmp_path / BUNDLED_SET.name
@@ -99,12 +109,12 @@ class TestSeeding:
 
         assert report.indicators_updated == 1 and report.changes == 1
         assert indicator_history(seeded_db, "miami-talks").title == "Miami, reworded"
-        after = database_contents(db_path)
+        after = database_contents(db_target)
         for table in ("observation", "observation_indicator", "assessment", "assessment_evidence"):
             assert after[table] == before[table], table
 
     def test_edited_baselines_and_seeded_observations_are_kept_and_reported(
-        self, seeded_db: Database, db_path: Path, tmp_path: Path, clock: FixedClock
+        self, seeded_db: Database, db_target: DbTarget, tmp_path: Path, clock: FixedClock
     ) -> None:
         definition = read_definition_file(BUNDLED_SET).definition
         rationale = definition.indicators[0].baseline.rationale
@@ -114,12 +124,12 @@ class TestSeeding:
         assert edited_text.count("Rewritten later.") == 1 and edited_text.count("New.") == 1
         edited = tmp_path / BUNDLED_SET.name
         edited.write_text(edited_text, encoding="utf-8")
-        before = database_contents(db_path)
+        before = database_contents(db_target)
 
         report = load_definitions(seeded_db, read_definitions([edited]), clock)
 
         assert (report.changes, report.edits_kept_out) == (0, 2)
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
     def test_dropped_indicator_is_retired_not_deleted_and_can_return(
         self, seeded_db: Database, tmp_path: Path, clock: FixedClock
@@ -188,16 +198,16 @@ class TestRecordingObservations:
     def test_malformed_fields_are_refused(
         self,
         seeded_db: Database,
-        db_path: Path,
+        db_target: DbTarget,
         clock: FixedClock,
         field: str,
         value: str,
         message: str,
     ) -> None:
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         with pytest.raises(InputError, match=message):
             _observe(seeded_db, clock, "territory", **{field: value})
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
     def test_a_retired_key_is_free_for_a_live_indicator_in_another_set(
         self, seeded_db: Database, tmp_path: Path, clock: FixedClock
@@ -232,12 +242,12 @@ class TestRecordingObservations:
         assert entry.summary == hostile and entry.quote == hostile
 
     def test_nothing_is_written_when_one_key_is_unknown(
-        self, seeded_db: Database, db_path: Path, clock: FixedClock
+        self, seeded_db: Database, db_target: DbTarget, clock: FixedClock
     ) -> None:
-        before = database_contents(db_path)
+        before = database_contents(db_target)
         with pytest.raises(InputError, match="did you mean 'territory'"):
             _observe(seeded_db, clock, "kyiv-firmness", "teritory")
-        assert database_contents(db_path) == before
+        assert database_contents(db_target) == before
 
 
 class TestAssessing:
@@ -388,3 +398,279 @@ class TestStatusAsOf:
         assert {item.set_slug for item in board.indicators} == {SET_SLUG}
         with pytest.raises(InputError, match="no indicator set 'nope'"):
             status_as_of(seeded_db, clock, set_slug="nope")
+
+
+def _latest_assessment(db: Database, key: str) -> AssessmentEntry:
+    return indicator_history(db, key).assessments[0]
+
+
+def _supersedes(db: Database, assessment_id: str) -> str | None:
+    """The id of the assessment this one records as superseded, read from its row."""
+    with db.reading() as session:
+        row = session.exec(select(Assessment).where(Assessment.uuid == assessment_id)).one()
+        if row.supersedes_id is None:
+            return None
+        return session.get_one(Assessment, row.supersedes_id).uuid
+
+
+def _unassessed_indicator(db: Database, key: str) -> None:
+    """An indicator nobody has assessed yet: every loaded one comes with its baseline, so the
+    row is written directly, beside miami-talks."""
+    with db.writing() as session:
+        model = session.exec(select(Indicator).where(Indicator.key == "miami-talks")).one()
+        session.add(
+            Indicator(
+                **model.model_dump(exclude={"id", "key", "position"}),
+                key=key,
+                position=1000,
+            )
+        )
+
+
+class TestConflictingMarks:
+    """Two analysts marking the same indicator: the one who saw an older assessment is stopped
+    (`MarkedMeanwhile`) and nothing is written, unless they insist (`force`). Every assessment
+    records the indicator's latest when it was written as the one it supersedes."""
+
+    def test_a_mark_records_the_latest_as_superseded_even_when_nothing_is_stated(
+        self, seeded_db: Database, clock: FixedClock
+    ) -> None:
+        baseline = _latest_assessment(seeded_db, "territory").id
+        first = assess_indicator(
+            seeded_db,
+            AssessmentDraft("territory", "moved", "Why.", direction="away", author="ana"),
+            clock,
+        )
+        assert first.supersedes == baseline == _supersedes(seeded_db, first.id)
+        second = _mark(seeded_db, clock, "territory")
+        assert _supersedes(seeded_db, second) == first.id
+
+    @pytest.mark.parametrize(
+        "typed",
+        [
+            pytest.param(lambda uuid: uuid, id="full-id"),
+            pytest.param(lambda uuid: uuid[:6], id="shortest-prefix"),
+            pytest.param(lambda uuid: f"  {uuid[:8].upper()} ", id="prefix-upper-case-spaced"),
+        ],
+    )
+    def test_stating_the_latest_records_the_mark(
+        self, seeded_db: Database, clock: FixedClock, typed: Callable[[str], str]
+    ) -> None:
+        seen = _latest_assessment(seeded_db, "territory").id
+        recorded = assess_indicator(
+            seeded_db,
+            AssessmentDraft(
+                "territory", "unmoved", "Still fixed.", author="ana", supersedes=typed(seen)
+            ),
+            clock,
+        )
+        assert recorded.supersedes == seen == _supersedes(seeded_db, recorded.id)
+        assert _latest_assessment(seeded_db, "territory").id == recorded.id
+
+    def test_a_mark_made_meanwhile_stops_the_stale_one_and_nothing_is_written(
+        self, seeded_db: Database, db_target: DbTarget, clock: FixedClock
+    ) -> None:
+        seen = _latest_assessment(seeded_db, "territory").id
+        later = FixedClock(FIXED_NOW + timedelta(minutes=3))
+        meanwhile = _mark(
+            seeded_db, later, "territory", status="moved", direction="toward", author="bo"
+        )
+        before = database_contents(db_target)
+        stale = AssessmentDraft(
+            "territory", "moved", "Moscow softened.", direction="away", author="ana",
+            supersedes=seen[:8],
+        )  # fmt: skip
+
+        with pytest.raises(MarkedMeanwhile) as stopped:
+            assess_indicator(seeded_db, stale, FixedClock(FIXED_NOW + timedelta(minutes=5)))
+
+        assert database_contents(db_target) == before
+        latest = stopped.value.latest
+        assert (stopped.value.indicator_key, stopped.value.seen) == ("territory", seen)
+        assert (latest.id, latest.author, latest.status, latest.direction) == (
+            meanwhile, "bo", "moved", "toward",
+        )  # fmt: skip
+        assert latest.recorded_at == later.now()
+        message = str(stopped.value)
+        assert message.startswith("'territory' was marked moved toward by bo ")
+        assert f"(assessment {meanwhile[:8]}, recorded 2025-12-22 09:33 UTC" in message
+        assert f"since you saw assessment {seen[:8]}; nothing was recorded" in message
+
+    def test_force_records_it_superseding_the_latest_at_write_time(
+        self, seeded_db: Database, clock: FixedClock
+    ) -> None:
+        seen = _latest_assessment(seeded_db, "territory").id
+        meanwhile = _mark(seeded_db, clock, "territory", author="bo")
+        forced = assess_indicator(
+            seeded_db,
+            AssessmentDraft(
+                "territory",
+                "moved",
+                "Overruled.",
+                direction="away",
+                author="ana",
+                supersedes=seen,
+                force=True,
+            ),
+            clock,
+        )
+        # Not the one the analyst saw: the one it really overrules.
+        assert forced.supersedes == meanwhile == _supersedes(seeded_db, forced.id)
+        assert _latest_assessment(seeded_db, "territory").id == forced.id
+
+    def test_none_is_a_view_of_an_unassessed_indicator(
+        self, seeded_db: Database, db_target: DbTarget, clock: FixedClock
+    ) -> None:
+        # Seen unassessed, but it has its baseline: stopped, nothing written.
+        baseline = _latest_assessment(seeded_db, "territory")
+        before = database_contents(db_target)
+        with pytest.raises(MarkedMeanwhile, match="since you saw no assessment") as stopped:
+            _mark(seeded_db, clock, "territory", supersedes=" None ")
+        assert stopped.value.seen is None
+        assert (stopped.value.latest.id, stopped.value.latest.author) == (
+            baseline.id,
+            baseline.author,
+        )
+        assert database_contents(db_target) == before
+
+        # Really unassessed: the first mark supersedes nothing. Then 'none' is stale.
+        _unassessed_indicator(seeded_db, "fresh")
+        first = _mark(seeded_db, clock, "fresh", supersedes="none")
+        assert _supersedes(seeded_db, first) is None
+        with pytest.raises(MarkedMeanwhile) as again:
+            _mark(seeded_db, clock, "fresh", supersedes="none", author="bo")
+        assert (again.value.latest.id, again.value.latest.author) == (first, "ana")
+
+    @pytest.mark.parametrize("force", [False, True], ids=["checked", "forced"])
+    @pytest.mark.parametrize(
+        ("reference", "message"),
+        [
+            pytest.param(
+                lambda db: "50ff4",
+                "assessment id '50ff4' is too short; give at least 6 characters, or 'none'",
+                id="too-short",
+            ),
+            pytest.param(
+                lambda db: "00000000-0000-4000-8000-000000000000",
+                "'territory' has no assessment with id '00000000-0000-4000-8000-000000000000'",
+                id="unknown",
+            ),
+            pytest.param(
+                lambda db: _latest_assessment(db, "miami-talks").id,
+                "'territory' has no assessment with id '",
+                id="another-indicators",
+            ),
+            pytest.param(
+                lambda db: "abcdef", "assessment id 'abcdef' is ambiguous", id="ambiguous"
+            ),
+        ],
+    )
+    def test_a_bad_supersedes_reference_is_refused_and_nothing_is_written(
+        self,
+        seeded_db: Database,
+        db_target: DbTarget,
+        clock: FixedClock,
+        reference: Callable[[Database], str],
+        message: str,
+        force: bool,
+    ) -> None:
+        # Two assessments of territory whose ids share a prefix, for the ambiguous one.
+        for uuid in (
+            "abcdef01-0000-4000-8000-000000000000",
+            "abcdef02-0000-4000-8000-000000000000",
+        ):
+            _add_assessment(seeded_db, "territory", uuid)
+        before = database_contents(db_target)
+        with pytest.raises(InputError) as refused:
+            _mark(seeded_db, clock, "territory", supersedes=reference(seeded_db), force=force)
+        assert message in str(refused.value)
+        assert refused.value.field == "supersedes"
+        assert database_contents(db_target) == before
+
+    def test_two_analysts_racing_to_mark_one_indicator_exactly_one_wins(
+        self, seeded_db: Database, db_target: DbTarget, clock: FixedClock
+    ) -> None:
+        """Each round, two writers on their own connections state the same latest assessment
+        and are let go together: one is recorded, the other is stopped naming it."""
+        analysts = [db_target.open(), db_target.open()]
+        try:
+            for round_number in range(RACE_ROUNDS):
+                seen = _latest_assessment(seeded_db, "kyiv-firmness").id
+                before = row_counts(db_target)
+                outcomes = _race(
+                    [
+                        (
+                            analyst,
+                            AssessmentDraft(
+                                "kyiv-firmness",
+                                "unmoved",
+                                f"Round {round_number}.",
+                                author=f"analyst-{n}",
+                                supersedes=seen,
+                            ),
+                        )
+                        for n, analyst in enumerate(analysts)
+                    ],
+                    clock,
+                )
+
+                won = [n for n, o in enumerate(outcomes) if isinstance(o, RecordedAssessment)]
+                lost = [o for o in outcomes if isinstance(o, MarkedMeanwhile)]
+                assert (len(won), len(lost)) == (1, 1), (round_number, outcomes)
+                winner = outcomes[won[0]]
+                assert isinstance(winner, RecordedAssessment)
+                (loser,) = lost
+                assert winner.supersedes == seen
+                assert loser.seen == seen
+                assert (loser.latest.id, loser.latest.author) == (winner.id, f"analyst-{won[0]}")
+                assert _latest_assessment(seeded_db, "kyiv-firmness").id == winner.id
+                after = row_counts(db_target)
+                assert after == {**before, "assessment": before["assessment"] + 1}
+        finally:
+            for analyst in analysts:
+                analyst.close()
+
+
+def _race(
+    writers: list[tuple[Database, AssessmentDraft]], clock: FixedClock
+) -> list[RecordedAssessment | Exception | None]:
+    """Each draft marked on its own connection, in its own thread, all let go at once."""
+    start = threading.Barrier(len(writers))
+    outcomes: list[RecordedAssessment | Exception | None] = [None] * len(writers)
+
+    def mark(n: int, db: Database, draft: AssessmentDraft) -> None:
+        start.wait(timeout=30)
+        try:
+            outcomes[n] = assess_indicator(db, draft, clock)
+        except Exception as exc:  # for the test to look at
+            outcomes[n] = exc
+
+    threads = [
+        threading.Thread(target=mark, args=(n, db, draft)) for n, (db, draft) in enumerate(writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+RACE_ROUNDS = 10
+
+
+def _add_assessment(db: Database, key: str, uuid: str) -> None:
+    """An old assessment of `key` with a chosen id, written directly."""
+    with db.writing() as session:
+        indicator = session.exec(select(Indicator).where(Indicator.key == key)).one()
+        session.add(
+            Assessment(
+                uuid=uuid,
+                indicator_id=indicator.id,
+                status="unmoved",
+                confidence="low",
+                rationale="An old view.",
+                author="old",
+                effective_on=date(2025, 1, 1),
+                recorded_at=datetime(2025, 1, 1, tzinfo=UTC),
+            )
+        )

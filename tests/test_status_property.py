@@ -1,22 +1,23 @@
 """Property: the status on any date equals a plain recomputation from the assessment history
-(the latest assessment effective on or before that date, later-recorded winning ties)."""
+(the latest assessment effective on or before that date, later-recorded winning ties), on each
+engine, with a new database for every example."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import MakeTarget
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import FixedClock
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.seeding import load_definitions, read_definitions
 from tracker.services.status import status_as_of
-from tracker.storage.database import open_database
 
 START = date(2025, 12, 1)
 BASELINE_DAY = 3
@@ -82,12 +83,20 @@ marks = st.builds(
     asked=st.lists(st.integers(-2, 40), min_size=1, max_size=6),
 )
 def test_status_as_of_matches_a_plain_recomputation(
-    history: list[Mark], observation_days: list[int], asked: list[int]
+    engine: str,
+    _targets: MakeTarget,
+    tmp_path_factory: pytest.TempPathFactory,
+    history: list[Mark],
+    observation_days: list[int],
+    asked: list[int],
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        definition = Path(folder) / "mini.toml"
-        definition.write_text(MINI_SET, encoding="utf-8")
-        db = open_database(str(Path(folder) / "t.sqlite3"))
+    # Session-scoped makers only: a function-scoped database would be shared by the examples.
+    folder = tmp_path_factory.mktemp("example")
+    definition = Path(folder) / "mini.toml"
+    definition.write_text(MINI_SET, encoding="utf-8")
+    target = _targets(engine, folder)
+    try:
+        db = target.open()
         try:
             moment = NOW - timedelta(days=1)
             load_definitions(db, read_definitions([definition]), FixedClock(moment))
@@ -139,3 +148,5 @@ def test_status_as_of_matches_a_plain_recomputation(
                 )
         finally:
             db.close()
+    finally:
+        target.drop()

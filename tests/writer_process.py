@@ -1,27 +1,57 @@
 """A writer for the crash and concurrency tests: records observations one at a time through the
 service the app and the command line use, and prints each id once the write is acknowledged.
 
-    python -m tests.writer_process DB COUNT TAG
+    python -m tests.writer_process DB COUNT TAG [--mark-every N] [--start-after FILE]
+
+DB is what `--db` takes: a SQLite file or a PostgreSQL URL. Each line printed is
+`observation ID` or `assessment ID`. With --mark-every N, every Nth observation is followed by a
+mark of `territory` citing it (through the assessment service). With --start-after FILE, the
+writer opens the database, prints `ready`, and waits for FILE to exist before its first write,
+so that several writers can be let go at the same moment.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
+from pathlib import Path
 
+from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import Clock
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.storage.database import open_database
 
+MARKED = "territory"
+
+
+def say(line: str) -> None:
+    """One line in one write, so that a kill leaves a whole line or none of it."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
 
 def main() -> None:
-    path, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    db = open_database(path)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("count", type=int)
+    parser.add_argument("tag")
+    parser.add_argument("--mark-every", type=int, default=0)
+    parser.add_argument("--start-after", type=Path)
+    arguments = parser.parse_args()
+    tag = arguments.tag
+
+    db = open_database(arguments.db)
     clock = Clock()
-    for n in range(count):
+    if arguments.start_after is not None:
+        say("ready")
+        while not arguments.start_after.exists():
+            time.sleep(0.001)
+    for n in range(arguments.count):
         recorded = record_observation(
             db,
             ObservationDraft(
-                bearings=[("miami-talks", "toward"), ("territory", "away")],
+                bearings=[("miami-talks", "toward"), (MARKED, "away")],
                 summary=f"{tag} {n} " + "Delegations met again. " * 20,
                 source_publisher="Wire",
                 author=tag,
@@ -29,7 +59,21 @@ def main() -> None:
             clock,
         )
         # Only now, after the commit, is the write acknowledged.
-        print(recorded.id, flush=True)
+        say(f"observation {recorded.id}")
+        if arguments.mark_every and n % arguments.mark_every == 0:
+            marked = assess_indicator(
+                db,
+                AssessmentDraft(
+                    indicator_key=MARKED,
+                    status="moved",
+                    direction="away",
+                    rationale=f"{tag} {n}: the delegations met again.",
+                    evidence=[recorded.id],
+                    author=tag,
+                ),
+                clock,
+            )
+            say(f"assessment {marked.id}")
     db.close()
 
 
