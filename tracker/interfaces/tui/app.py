@@ -8,7 +8,6 @@ through the services in worker threads, so the database never freezes the screen
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import suppress
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -93,13 +92,11 @@ class TrackerApp(App[None]):
     def on_mount(self) -> None:
         from tracker.interfaces.tui.screens.board import BoardScreen
 
-        if self._poll_seconds:
-            # Where the record stands as the board first reads it: anything written after this
-            # is reloaded and told, however soon it comes.
-            with suppress(TrackerError):  # the board's own read says what is wrong
-                self._known_version, self._seen = record_version(self.db), newest(self.db)
         self.push_screen(BoardScreen())
         if self._poll_seconds:
+            # The first look, at once and beside the board's first read, is where "since"
+            # starts: anything written after it is reloaded and told, however soon it comes.
+            self._poll()
             self.set_interval(self._poll_seconds, self._poll)
 
     def action_help(self) -> None:
