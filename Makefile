@@ -15,7 +15,7 @@ test: $(STAMP)
 	@command -v chromium >/dev/null || echo "note: no chromium here, so the browser test of the HTML briefing is skipped (apt-get install chromium; .ci/run installs it)"
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || echo "note: no PostgreSQL here, so the tests run on SQLite only (apt-get install postgresql; .ci/run installs it)"
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n auto
+	$(VENV)/bin/pytest -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
