@@ -17,31 +17,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.errors import StorageFailure, TrackerError
-from tracker.interfaces.briefing.documents import briefing_document
 from tracker.interfaces.cli import output, render
-from tracker.interfaces.files import read_text_file, write_whole_file
-from tracker.interfaces.observations_csv import observations_csv
 from tracker.services.assessments import AssessmentDraft, MarkedMeanwhile, assess_indicator
-from tracker.services.backups import back_up, check_database
-from tracker.services.briefing import build_briefing
-from tracker.services.briefing_periods import (
-    BriefingScope,
-    briefing_scope,
-    issue_briefing,
-    issuer,
-)
 from tracker.services.clock import Clock
 from tracker.services.history import indicator_history
 from tracker.services.observations import ObservationDraft, record_observation
-from tracker.services.record_export import export_record
-from tracker.services.record_file import read_record_file, record_file_schema
-from tracker.services.record_import import import_record
 from tracker.services.retractions import retract_observation
 from tracker.services.seeding import load_definitions, open_desk_database, read_definitions
 from tracker.services.status import status_as_of
 
 if TYPE_CHECKING:
+    from tracker.services.briefing_periods import BriefingScope
     from tracker.storage.database import Database
+
+# The briefing, export, import and backup machinery (Jinja, Matplotlib, the export schema) is
+# imported by the commands that use it, so `observe` and `mark` start without it.
 
 BAD_INPUT = 2
 DATABASE_FAILURE = 1
@@ -380,6 +370,11 @@ def brief(
     author: AuthorOption = None,
 ) -> None:
     """The briefing for a period: what moved and why, what was observed, what went quiet."""
+    from tracker.interfaces.briefing.documents import briefing_document
+    from tracker.interfaces.files import write_whole_file
+    from tracker.services.briefing import build_briefing
+    from tracker.services.briefing_periods import briefing_scope, issue_briefing, issuer
+
     invocation = _invocation(ctx)
     chosen = output_format.value if output_format else _format_of(output_file)
     with reporting_errors():
@@ -433,6 +428,11 @@ def export_command(
 ) -> None:
     """Everything recorded (sets, indicators, observations, retractions, assessments, issued
     briefings) as versioned JSON, for backup, moving to a team database, or other tools."""
+    from tracker.interfaces.files import write_whole_file
+    from tracker.interfaces.observations_csv import observations_csv
+    from tracker.services.record_export import export_record
+    from tracker.services.record_file import record_file_schema
+
     if schema:
         output.data(record_file_schema())
         return
@@ -462,6 +462,10 @@ def import_command(
 ) -> None:
     """Merge an export into this database: all of it or, on any problem, none of it. Records
     already here are skipped, so importing twice changes nothing."""
+    from tracker.interfaces.files import read_text_file
+    from tracker.services.record_file import read_record_file
+    from tracker.services.record_import import import_record
+
     invocation = _invocation(ctx)
     with reporting_errors():
         record = read_record_file(read_text_file(path), str(path))
@@ -494,6 +498,8 @@ def backup(
     ] = None,
 ) -> None:
     """A consistent copy of the SQLite database, safe to take while tracker is writing."""
+    from tracker.services.backups import back_up
+
     invocation = _invocation(ctx)
     with reporting_errors():
         written = back_up(
@@ -506,6 +512,8 @@ def backup(
 @app.command()
 def check(ctx: typer.Context) -> None:
     """Run SQLite's integrity check on the database and report what it finds."""
+    from tracker.services.backups import check_database
+
     invocation = _invocation(ctx)
     with reporting_errors():
         database = invocation.database(seed_if_new=False, must_exist=True)
