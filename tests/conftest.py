@@ -116,6 +116,18 @@ class DbTarget:
     def open(self) -> Database:
         return open_database(self.arg)
 
+    def copy_into(self, folder: Path, file_name: str = "desk.sqlite3") -> DbTarget:
+        """A database of the caller's own holding what this one holds: a copy of its file in
+        `folder`, or a database made from it on the same server. `.drop()` it when done."""
+        if self.path is not None:
+            path = folder / file_name
+            shutil.copyfile(self.path, path)
+            return DbTarget("sqlite", str(path), path=path)
+        assert self.server is not None and self.name is not None
+        name = f"{self.name}_copy_{next(_database_names)}"
+        self.server.create_database(name, template=self.name)
+        return DbTarget("postgresql", self.server.url(name), server=self.server, name=name)
+
     def drop(self) -> None:
         if self.server is not None and self.name is not None:
             self.server.drop_database(self.name)

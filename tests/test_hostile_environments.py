@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-import itertools
 import os
 import re
 import shutil
@@ -662,22 +661,6 @@ def seeded_copy_source(engine: str, seeded_sources: Callable[[str], DbTarget]) -
     return seeded_sources(engine)
 
 
-_copies = itertools.count(1)
-
-
-def copy_of(template: DbTarget, folder: Path) -> DbTarget:
-    """A database of the caller's own holding what `template` holds: a copy of its file in
-    `folder`, or a database made from it on the same server. `.drop()` it when done."""
-    if template.path is not None:
-        path = folder / "desk.sqlite3"
-        shutil.copyfile(template.path, path)
-        return sqlite_file(path)
-    assert template.server is not None and template.name is not None
-    name = f"{template.name}_copy_{next(_copies)}"
-    template.server.create_database(name, template=template.name)
-    return DbTarget("postgresql", template.server.url(name), server=template.server, name=name)
-
-
 def seed_in_process(text: str, seeded: DbTarget) -> None:
     """`tracker seed FILE` through its services, on a copy of a seeded database: the file
     loads, or it is refused with one line naming it and the database is as it was. (A file
@@ -691,7 +674,7 @@ def seed_in_process(text: str, seeded: DbTarget) -> None:
         except TrackerError as exc:
             refused_in_one_line_naming(definition, exc)
             return
-        target = copy_of(seeded, folder)
+        target = seeded.copy_into(folder, "desk.sqlite3")
         try:
             before = database_contents(target)
             try:

@@ -13,7 +13,6 @@ import copy
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -206,22 +205,6 @@ def empty_templates(
 @pytest.fixture
 def empty_template(engine: str, empty_templates: Callable[[str], DbTarget]) -> DbTarget:
     return empty_templates(engine)
-
-
-_copies = itertools.count(1)
-
-
-def copy_of(template: DbTarget, folder: Path) -> DbTarget:
-    """A database of the caller's own holding what `template` holds: a copy of its file in
-    `folder`, or a database made from it on the same server. `.drop()` it when done."""
-    if template.path is not None:
-        path = folder / "target.sqlite3"
-        shutil.copyfile(template.path, path)
-        return DbTarget("sqlite", str(path), path=path)
-    assert template.server is not None and template.name is not None
-    name = f"{template.name}_copy_{next(_copies)}"
-    template.server.create_database(name, template=template.name)
-    return DbTarget("postgresql", template.server.url(name), server=template.server, name=name)
 
 
 def created(target: DbTarget) -> bool:
@@ -1017,7 +1000,7 @@ def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
     def make(folder: Path) -> DbTarget:
         if target == "seeded":
             return _targets(engine, folder, seeded=True)
-        return copy_of(empty_template, folder)
+        return empty_template.copy_into(folder, "target.sqlite3")
 
     with spare_databases.lend((engine, target), make) as lent:
         copied, before = lent.target, lent.before
