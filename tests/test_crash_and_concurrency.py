@@ -5,13 +5,13 @@ engines: a SQLite file, and a database on the test PostgreSQL server."""
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from tests.conftest import REPO, DbTarget, row_counts, tracker_env
+from tests.writer_process import write_to_file
 
 KILLS = 50
 WRITES_EACH = 2000
@@ -151,22 +152,36 @@ def test_a_writer_killed_at_random_loses_nothing_it_acknowledged(
 ) -> None:
     rng = random.Random(20251222)
     acknowledged = Acknowledged()
-    for _ in range(KILLS):
-        process = writer(cli_db, 10_000, "killed", tmp_path, "--mark-every", str(MARK_EVERY))
-        assert process.stdout is not None
+    # Each writer is a process of its own, forked from a server that has imported tracker.
+    forks = multiprocessing.get_context("forkserver")
+    forks.set_forkserver_preload(["tests.writer_process"])
+    for kill in range(KILLS):
+        said = tmp_path / f"said-{kill}"
+        process = forks.Process(
+            target=write_to_file, args=(said, str(cli_db), 10_000, "killed", MARK_EVERY)
+        )
+        process.start()
         # Kill in the middle of writing: after the first acknowledged write, at a random moment
         # over the next half second (a few hundred writes at most), inside or between commits.
-        lines = [process.stdout.readline()]
-        reader = threading.Thread(target=lines.extend, args=(process.stdout,))
-        reader.start()
+        first_line_of(said, process)
         time.sleep(rng.uniform(0, 0.5))
+        assert process.pid is not None
         os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        reader.join(timeout=30)
-        acknowledged.take(lines)
+        process.join(timeout=30)
+        assert process.exitcode == -signal.SIGKILL, process.exitcode
+        acknowledged.take(said.read_text(encoding="utf-8").splitlines(keepends=True))
     assert len(acknowledged.observations) > KILLS  # the kills did land in the middle of writing
     assert acknowledged.assessments
     intact(cli_db, acknowledged, "killed")
+
+
+def first_line_of(said: Path, process: multiprocessing.process.BaseProcess) -> None:
+    """Wait until the writer has acknowledged its first write."""
+    deadline = time.monotonic() + 60
+    while not (said.exists() and "\n" in said.read_text(encoding="utf-8")):
+        assert process.exitcode is None, f"the writer ended ({process.exitcode}) before writing"
+        assert time.monotonic() < deadline, "the writer wrote nothing in a minute"
+        time.sleep(0.001)
 
 
 def test_two_writers_at_once_lose_nothing_and_see_no_lock_error(

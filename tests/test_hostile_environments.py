@@ -45,7 +45,7 @@ from tests.conftest import (
 )
 from tracker.errors import TrackerError
 from tracker.services.clock import FixedClock
-from tracker.services.seeding import load_definitions, read_definitions, seed_if_empty
+from tracker.services.seeding import load_definitions, read_definitions
 
 ORIGINAL = BUNDLED_SET.read_text(encoding="utf-8")
 
@@ -420,7 +420,7 @@ def test_new_database_in_a_read_only_folder_creates_nothing(
 def export_file(tmp_path_factory: pytest.TempPathFactory, _targets: MakeTarget) -> Path:
     folder = tmp_path_factory.mktemp("export")
     path = folder / "export.json"
-    seeded = _targets("sqlite", folder, seeded=True)
+    seeded = _targets("sqlite", folder, start="first_run")
     result = run_tracker(
         "--db", str(seeded), "export", "-o", str(path), cwd=folder, env=tracker_env(folder)
     )
@@ -632,36 +632,13 @@ def mangled_definitions(draw: st.DrawFn) -> Mangled:
     return Mangled(data, f"{path} set to {new!r}")
 
 
-@pytest.fixture(scope="module")
-def seeded_sources(
-    _targets: MakeTarget, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[str], DbTarget]]:
-    """Per engine, made once: a database seeded in-process with the bundled set, which each
-    example copies."""
-    made: dict[str, DbTarget] = {}
-
-    def of(engine: str) -> DbTarget:
-        if engine not in made:
-            target = _targets(engine, tmp_path_factory.mktemp("seeded"))
-            database = target.open()
-            try:
-                seed_if_empty(database, FixedClock(FIXED_NOW))
-            finally:
-                database.close()
-            made[engine] = target
-        return made[engine]
-
-    yield of
-    for target in made.values():
-        target.drop()
-
-
 @pytest.fixture
-def seeded_copy_source(engine: str, seeded_sources: Callable[[str], DbTarget]) -> DbTarget:
-    return seeded_sources(engine)
+def seeded_copies(engine: str, _targets: MakeTarget) -> Callable[[Path], DbTarget]:
+    """Per example, a database seeded in-process with the bundled set (a copy of a template)."""
+    return lambda folder: _targets(engine, folder, start="seeded")
 
 
-def seed_in_process(text: str, seeded: DbTarget) -> None:
+def seed_in_process(text: str, seeded_copy: Callable[[Path], DbTarget]) -> None:
     """`tracker seed FILE` through its services, on a copy of a seeded database: the file
     loads, or it is refused with one line naming it and the database is as it was. (A file
     refused as it is read never reaches a database: the copy is made only for one that reads.)"""
@@ -674,7 +651,7 @@ def seed_in_process(text: str, seeded: DbTarget) -> None:
         except TrackerError as exc:
             refused_in_one_line_naming(definition, exc)
             return
-        target = seeded.copy_into(folder, "desk.sqlite3")
+        target = seeded_copy(folder)
         try:
             before = database_contents(target)
             try:
@@ -716,9 +693,9 @@ def test_the_test_writer_reproduces_the_bundled_set() -> None:
 )
 @given(mangled=mangled_definitions())
 def test_a_definition_with_one_field_mangled_loads_or_is_refused_cleanly(
-    seeded_copy_source: DbTarget, mangled: Mangled
+    seeded_copies: Callable[[Path], DbTarget], mangled: Mangled
 ) -> None:
-    seed_in_process(toml_text(mangled.data), seeded_copy_source)
+    seed_in_process(toml_text(mangled.data), seeded_copies)
 
 
 _SETTING = re.compile(r"^(\s*[A-Za-z_\"-][^=\[]*?=\s*)(.+)$")
@@ -738,7 +715,7 @@ GARBAGE = ["", "nope", '"unterminated', "[1, 2", "{ x = }", "2025-13-01", "12:61
     text=st.text(max_size=30),
 )
 def test_a_definition_with_one_line_mangled_loads_or_is_refused_cleanly(
-    seeded_copy_source: DbTarget, number: int, how: str, garbage: str, text: str
+    seeded_copies: Callable[[Path], DbTarget], number: int, how: str, garbage: str, text: str
 ) -> None:
     """The same, on the text: a `key = value` line deleted, repeated, or its value replaced by
     something that may not even be TOML."""
@@ -752,7 +729,7 @@ def test_a_definition_with_one_line_mangled_loads_or_is_refused_cleanly(
         lines[number] = line + line
     else:
         lines[number] = match.group(1) + (garbage if how == "garbage" else text) + "\n"
-    seed_in_process("".join(lines), seeded_copy_source)
+    seed_in_process("".join(lines), seeded_copies)
 
 
 def _renamed(data: dict[str, Any], where: tuple[Any, ...], old: str, new: str) -> dict[str, Any]:

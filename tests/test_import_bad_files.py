@@ -79,7 +79,7 @@ def rich_exports(
 
     def of(engine: str) -> RichExport:
         if engine not in made:
-            target = _targets(engine, tmp_path_factory.mktemp("rich"), seeded=True)
+            target = _targets(engine, tmp_path_factory.mktemp("rich"), start="first_run")
             try:
                 made[engine] = _rich_export(target)
             finally:
@@ -181,30 +181,6 @@ def _rich_export(target: DbTarget) -> RichExport:
     assert FRESH not in text
     assert data["assessments"][places["ass"]]["evidence"] == [sourced.id]
     return RichExport(text=text, data=data, places=places)
-
-
-@pytest.fixture(scope="module")
-def empty_templates(
-    _targets: MakeTarget, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[str], DbTarget]]:
-    """A new database of each engine, migrated and holding nothing, to take copies of."""
-    made: dict[str, DbTarget] = {}
-
-    def of(engine: str) -> DbTarget:
-        if engine not in made:
-            target = _targets(engine, tmp_path_factory.mktemp("empty"))
-            target.open().close()
-            made[engine] = target
-        return made[engine]
-
-    yield of
-    for target in made.values():
-        target.drop()
-
-
-@pytest.fixture
-def empty_template(engine: str, empty_templates: Callable[[str], DbTarget]) -> DbTarget:
-    return empty_templates(engine)
 
 
 def created(target: DbTarget) -> bool:
@@ -991,7 +967,6 @@ def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
     engine: str,
     rich_export: RichExport,
     _targets: MakeTarget,
-    empty_template: DbTarget,
     spare_databases: SpareDatabases,
 ) -> None:
     mangling = data.draw(mangled_exports(rich_export.data), label="mangled")
@@ -999,8 +974,8 @@ def test_a_mangled_export_imports_whole_or_is_refused_with_nothing_written(
 
     def make(folder: Path) -> DbTarget:
         if target == "seeded":
-            return _targets(engine, folder, seeded=True)
-        return empty_template.copy_into(folder, "target.sqlite3")
+            return _targets(engine, folder, start="first_run")
+        return _targets(engine, folder, start="schema")
 
     with spare_databases.lend((engine, target), make) as lent:
         copied, before = lent.target, lent.before

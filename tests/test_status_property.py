@@ -94,7 +94,7 @@ def test_status_as_of_matches_a_plain_recomputation(
     folder = tmp_path_factory.mktemp("example")
     definition = Path(folder) / "mini.toml"
     definition.write_text(MINI_SET, encoding="utf-8")
-    target = _targets(engine, folder)
+    target = _targets(engine, folder, start="schema")
     try:
         db = target.open()
         try:
