@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, or_
 from sqlmodel import col, select
 
 from tracker.services import inputs
@@ -92,46 +93,55 @@ def status_as_of(
     day, cutoff = moment.day, moment.cutoff
     recent_from = day - timedelta(days=RECENT_DAYS - 1)
 
-    ranked = (
-        select(
-            Assessment.indicator_id,
-            Assessment.status,
-            Assessment.direction,
-            Assessment.confidence,
-            Assessment.effective_on,
-            Assessment.author,
-            Assessment.rationale,
-            Assessment.uuid,
-            func.row_number()
-            .over(
-                partition_by=Assessment.indicator_id,
-                order_by=(
-                    col(Assessment.effective_on).desc(),
-                    col(Assessment.recorded_at).desc(),
-                    col(Assessment.id).desc(),
-                ),
-            )
-            .label("rank"),
+    # Each part is a lookup or a range of one index per indicator, so the board costs the same
+    # whatever the size of the record: the latest assessment is the last entry of the
+    # indicator's (effective_on, recorded_at, id) range, not a ranking of all assessments.
+    latest = (
+        select(Assessment.id)
+        .where(Assessment.indicator_id == Indicator.id, Assessment.effective_on <= day)
+        .order_by(
+            col(Assessment.effective_on).desc(),
+            col(Assessment.recorded_at).desc(),
+            col(Assessment.id).desc(),
         )
-        .where(Assessment.effective_on <= day)
-        .subquery()
+        .limit(1)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
-    retracted = select(Retraction.observation_id).where(Retraction.recorded_at < cutoff)
-    counts = (
+    withdrawn_by_then = select(Retraction.observation_id).where(Retraction.recorded_at < cutoff)
+    # Observations counted as logged up to the day, less those retracted by then (few: found
+    # from the retractions, not by checking every observation).
+    logged = _count_links(Indicator.id, ObservationIndicator.event_date <= day)
+    logged_recently = _count_links(
+        Indicator.id,
+        ObservationIndicator.event_date.between(recent_from, day),  # type: ignore[attr-defined]
+    )
+    withdrawn = (
         select(
             ObservationIndicator.indicator_id,
-            func.count().label("observation_count"),
-            func.max(ObservationIndicator.event_date).label("last_observation_on"),
+            func.count().label("count"),
             func.sum(case((ObservationIndicator.event_date >= recent_from, 1), else_=0)).label(
-                "recent_observation_count"
+                "recent"
             ),
         )
         .where(
+            col(ObservationIndicator.observation_id).in_(withdrawn_by_then),
             ObservationIndicator.event_date <= day,
-            col(ObservationIndicator.observation_id).not_in(retracted),
         )
         .group_by(ObservationIndicator.indicator_id)
         .subquery()
+    )
+    last_observed = (
+        select(ObservationIndicator.event_date)
+        .where(
+            ObservationIndicator.indicator_id == Indicator.id,
+            ObservationIndicator.event_date <= day,
+            col(ObservationIndicator.observation_id).not_in(withdrawn_by_then),
+        )
+        .order_by(col(ObservationIndicator.event_date).desc())
+        .limit(1)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
     query = (
         select(
@@ -141,21 +151,21 @@ def status_as_of(
             Theme.title,
             Indicator.key,
             Indicator.title,
-            ranked.c.status,
-            ranked.c.direction,
-            ranked.c.confidence,
-            ranked.c.effective_on,
-            ranked.c.author,
-            ranked.c.rationale,
-            counts.c.observation_count,
-            counts.c.last_observation_on,
-            counts.c.recent_observation_count,
-            ranked.c.uuid,
+            Assessment.status,
+            Assessment.direction,
+            Assessment.confidence,
+            Assessment.effective_on,
+            Assessment.author,
+            Assessment.rationale,
+            logged - func.coalesce(withdrawn.c.count, 0),
+            last_observed,
+            logged_recently - func.coalesce(withdrawn.c.recent, 0),
+            Assessment.uuid,
         )
         .join(Theme, col(Theme.id) == Indicator.theme_id)
         .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
-        .outerjoin(ranked, (ranked.c.indicator_id == Indicator.id) & (ranked.c.rank == 1))
-        .outerjoin(counts, counts.c.indicator_id == Indicator.id)
+        .outerjoin(Assessment, col(Assessment.id) == latest)
+        .outerjoin(withdrawn, withdrawn.c.indicator_id == Indicator.id)
         # Retired indicators drop out from the day they were retired, not before.
         .where(or_(col(Indicator.retired_at).is_(None), col(Indicator.retired_at) >= cutoff))
         .order_by(IndicatorSet.slug, Theme.position, Indicator.position)
@@ -188,4 +198,16 @@ def status_as_of(
             )
             for row in rows
         ],
+    )
+
+
+def _count_links(indicator_id: Any, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+    """How many of the indicator's observations meet the conditions: one range of the
+    (indicator_id, event_date) index."""
+    return (
+        select(func.count())
+        .select_from(ObservationIndicator)
+        .where(ObservationIndicator.indicator_id == indicator_id, *conditions)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
