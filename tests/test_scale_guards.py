@@ -1,0 +1,117 @@
+"""Guards on the work tracker does at a desk's scale, counted, never timed: the board's status asks
+the same few queries on a record of 3,000 observations as on one of 100,000 (made by the scale
+generator, benchmarks/generate.py), and SQLite answers each from an index rather than by
+reading a large table through."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import REPO, tracker_env
+from tracker.services.clock import FixedClock
+from tracker.services.status import status_as_of
+from tracker.storage.database import Database, open_database
+
+NOW = FixedClock(datetime(2026, 11, 2, 12, tzinfo=UTC))
+TWO_YEARS_BACK = date(2024, 11, 1)
+# Tables that grow with the record: reading one through is what the guards forbid.
+LARGE = ("observation", "observation_indicator", "assessment", "assessment_evidence")
+_FULL_READ = re.compile(
+    rf"^SCAN ({'|'.join(LARGE)})\b(?! USING (?:INTEGER PRIMARY KEY|INDEX \S+ \())"
+)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A small record and a desk's, made once."""
+    folder = tmp_path_factory.mktemp("scale")
+    made = {}
+    for name, size in (("small", ["--observations", "3000", "--assessments", "2000"]),
+                       ("desk", ["--size", "desk"])):  # fmt: skip
+        path = folder / f"{name}.sqlite3"
+        result = subprocess.run(
+            [sys.executable, "-m", "benchmarks.generate", "--db", str(path), *size],
+            cwd=REPO,
+            env=tracker_env(folder),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        made[name] = path
+    return made
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the block sends to the database, with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def full_reads(db: Database, sent: list[tuple[str, Any]]) -> list[str]:
+    """The lines of SQLite's query plans that read a large table through."""
+    found = []
+    with db.engine.connect() as connection:
+        for statement, parameters in sent:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            found += [row[-1] for row in plan if _FULL_READ.search(row[-1].strip())]
+    return found
+
+
+CASES: dict[str, Callable[[Database], object]] = {
+    "status of every set today": lambda db: status_as_of(db, NOW),
+    "status of every set two years back": lambda db: status_as_of(db, NOW, TWO_YEARS_BACK),
+    "status of one set": lambda db: status_as_of(db, NOW, None, "generated-03"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_same_queries_whatever_the_size_each_from_an_index(
+    case: str, records: dict[str, Path]
+) -> None:
+    counted = {}
+    for name, path in records.items():
+        db = open_database(str(path))
+        try:
+            with statements(db) as sent:
+                CASES[case](db)
+            counted[name] = len(sent)
+            assert full_reads(db, sent) == [], (name, case)
+        finally:
+            db.close()
+    assert counted["small"] == counted["desk"] <= 3, counted
+
+
+def test_the_guard_sees_a_full_read(records: dict[str, Path]) -> None:
+    """The check above would catch a query that counts by reading the table through."""
+    db = open_database(str(records["small"]))
+    try:
+        with statements(db) as sent, db.engine.connect() as connection:
+            connection.exec_driver_sql(
+                "SELECT indicator_id, count(*) FROM observation_indicator WHERE bearing = 'away' "
+                "GROUP BY indicator_id"
+            ).all()
+        assert full_reads(db, sent)
+    finally:
+        db.close()
