@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint bench
 
 run: $(STAMP)
 	$(VENV)/bin/tracker
@@ -16,6 +16,11 @@ test: $(STAMP)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || echo "note: no PostgreSQL here, so the tests run on SQLite only (apt-get install postgresql; .ci/run installs it)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n auto --dist worksteal
+
+# The benchmark suite (benchmarks/__main__.py): never part of `make test` or CI. The first run
+# makes the desk and archive databases (about a minute for the archive) and keeps them.
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

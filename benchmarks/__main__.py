@@ -1,0 +1,281 @@
+"""The benchmark suite: `python -m benchmarks` (or `make bench`).
+
+    python -m benchmarks [--sizes small,desk,archive] [--repeat N] [--json FILE] [--data DIR]
+
+At each size (small: the seeded set; desk: 1,000 indicators and 100,000 observations; archive:
+1,000 indicators and 1,000,000 observations, made by benchmarks/generate.py and kept in DIR for
+the next run) it measures what an analyst waits for, each figure the median of N runs, start-up
+figures as whole processes beside their floors measured in the same run. It prints a table and
+writes every figure to a JSON file. Benchmarks never run in CI: tests/test_scale_guards.py
+guards the query counts and plans instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATOR_SEED = 20251222
+NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
+
+
+@dataclass
+class Figure:
+    size: str
+    what: str
+    median_s: float
+    runs: int
+    target: str = ""
+    holds: bool | None = None
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+def _environment(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"TRACKER_DB", "TRACKER_AUTHOR"}}
+    env.update(
+        {
+            "TRACKER_AUTHOR": "bench",
+            "HOME": str(data / "home"),
+            "XDG_DATA_HOME": str(data / "xdg"),
+            "MPLCONFIGDIR": str(data / "mpl"),
+        }
+    )
+    return env
+
+
+def _process(command: list[str], env: dict[str, str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
+        times.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    return times
+
+
+def _in_process(action: Callable[[], object], runs: int) -> list[float]:
+    action()  # the first run warms caches, as an open app has
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def database(size: str, data: Path, env: dict[str, str]) -> Path:
+    """The size's database, made once and kept; each run works on a copy."""
+    path = data / f"{size}-{GENERATOR_SEED}.sqlite3"
+    if path.exists():
+        return path
+    started = time.perf_counter()
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    if size == "small":
+        command = [sys.executable, "-m", "tracker", "--db", str(partial), "status", "--json"]
+    else:
+        command = [sys.executable, "-m", "benchmarks.generate", "--db", str(partial)]
+        command += ["--size", size, "--seed", str(GENERATOR_SEED)]
+    subprocess.run(command, env=env, check=True, capture_output=True, cwd=REPO)
+    partial.rename(path)
+    print(f"made the {size} database in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def search_queries(rng: random.Random) -> list[str]:
+    """100 searches an analyst might type: common and rare words, names from the long tail,
+    two-word phrases, prefixes, and several terms at once."""
+    from benchmarks.corpus import Corpus
+
+    corpus = Corpus(random.Random(rng.getrandbits(64)), pool_size=2_000, names=500)
+    words = [w.strip(".,;:“”\"'()") for s in corpus.sentences for w in s.split()]
+    words = [w for w in words if w.isalpha() and len(w) > 3]
+    common = [w for w, _ in _ranked(words)[:40]]
+    rare = [w for w, _ in _ranked(words)[-200:]]
+    queries = []
+    for n in range(100):
+        kind = n % 5
+        if kind == 0:
+            queries.append(rng.choice(common))
+        elif kind == 1:
+            queries.append(rng.choice(rare))
+        elif kind == 2:
+            sentence = rng.choice(corpus.sentences).split()
+            start = rng.randrange(max(1, len(sentence) - 1))
+            queries.append('"' + " ".join(sentence[start : start + 2]).strip(".,") + '"')
+        elif kind == 3:
+            queries.append(rng.choice(common + rare)[:4] + "*")
+        else:
+            queries.append(" ".join(rng.sample(common, 2)))
+    return queries
+
+
+def _ranked(words: list[str]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for word in words:
+        counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def measure(size: str, data: Path, runs: int) -> list[Figure]:
+    from tracker.services.clock import FixedClock
+    from tracker.services.observation_log import ObservationQuery, search_observations
+    from tracker.services.status import status_as_of
+    from tracker.storage.database import open_database
+
+    env = _environment(data)
+    source = database(size, data, env)
+    work = data / f"{size}-work.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, work)
+    figures: list[Figure] = []
+
+    def add(what: str, times: list[float], target: str = "", limit: float | None = None) -> None:
+        median = statistics.median(times)
+        holds = None if limit is None else median <= limit
+        figures.append(Figure(size, what, median, len(times), target, holds))
+
+    python = sys.executable
+    floor = _process([python, "-c", "import sqlmodel"], env, runs)
+    add("floor: python -c 'import sqlmodel'", floor)
+    add("floor: python -c 'import tracker'", _process([python, "-c", "import tracker"], env, runs))
+    tracker = [python, "-m", "tracker", "--db", str(work)]
+    some = "generated-01" if size != "small" else None
+    indicator = _first_indicator(work)
+    observe = [*tracker, "observe", f"{indicator}:toward", "--text", "Seen.", "--publisher", "Wire"]
+    mark = [*tracker, "mark", indicator, "unmoved", "--why", "Nothing new."]
+    if some:
+        observe += ["--set", some]
+        mark += ["--set", some]
+    ratio_limit = 1.2 * statistics.median(floor)
+    add("tracker observe (process)", _process(observe, env, runs),
+        "≤ 1.2× import sqlmodel", ratio_limit)  # fmt: skip
+    add("tracker mark (process)", _process(mark, env, runs), "≤ 1.2× import sqlmodel", ratio_limit)
+
+    db = open_database(str(work))
+    clock = FixedClock(NOW)
+    try:
+        add("status today (query)", _in_process(lambda: status_as_of(db, clock), runs),
+            "< 100 ms", 0.1)  # fmt: skip
+        back = NOW.date() - timedelta(days=730)
+        add("status two years back (query)",
+            _in_process(lambda: status_as_of(db, clock, back), runs), "< 100 ms", 0.1)  # fmt: skip
+        queries = search_queries(random.Random(7))
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            search_observations(db, ObservationQuery(text=query))
+            times.append(time.perf_counter() - started)
+        times.sort()
+        p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
+        figures.append(
+            Figure(
+                size,
+                "search, 100 queries (p50; p99 in detail)",
+                statistics.median(times),
+                len(times),
+                "p99 < 50 ms",
+                p99 < 0.05,
+                {"p99_s": p99},
+            )
+        )
+    finally:
+        db.close()
+
+    out = data / "out"
+    out.mkdir(exist_ok=True)
+    for label, days in (("week", 7), ("year", 365)):
+        until = date(2026, 11, 1) if size != "small" else date(2025, 12, 22)
+        since = until - timedelta(days=days - 1)
+        for fmt in ("md", "html"):
+            command = [*tracker, "brief", "--since", since.isoformat(), "--until",
+                       until.isoformat(), "-o", str(out / f"brief.{fmt}")]  # fmt: skip
+            if some:
+                command += ["--set", some]
+            target, limit = ("< 2 s", 2.0) if (label, fmt) == ("year", "html") else ("", None)
+            add(f"briefing, a {label}, {fmt} (process)", _process(command, env, runs),
+                target, limit)  # fmt: skip
+    export_runs = 1 if size == "archive" else runs
+    exported = out / "export.json"
+    add("export (process)", _process([*tracker, "export", "-o", str(exported)], env, export_runs),
+        "< 60 s", 60.0)  # fmt: skip
+    imported = out / "imported.sqlite3"
+    imports = []
+    for _ in range(export_runs):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{imported}{suffix}").unlink(missing_ok=True)
+        command = [python, "-m", "tracker", "--db", str(imported), "import", str(exported)]
+        imports += _process(command, env, 1)
+    add("import into a new database (process)", imports, "< 60 s", 60.0)
+    return figures
+
+
+def _first_indicator(path: Path) -> str:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        (key,) = connection.execute("SELECT key FROM indicator ORDER BY id LIMIT 1").fetchone()
+        return str(key)
+    finally:
+        connection.close()
+
+
+NOT_YET = [
+    "app ready against a bare Textual app with a 20-row DataTable",
+    "opening an indicator with 10,000 observations",
+    "scrolling the observation log end to end",
+    "the app's peak memory after the board, the log and a search",
+]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--sizes", default="small,desk,archive")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json")
+    parser.add_argument("--data", type=Path, default=REPO / "benchmarks" / ".data")
+    arguments = parser.parse_args(argv)
+    arguments.data.mkdir(parents=True, exist_ok=True)
+    figures: list[Figure] = []
+    for size in arguments.sizes.split(","):
+        figures += measure(size.strip(), arguments.data, arguments.repeat)
+    print(f"{'size':8} {'what':58} {'median':>10}  {'target':22} holds")
+    for f in figures:
+        holds = "" if f.holds is None else ("yes" if f.holds else "NO")
+        extra = "".join(f"  ({k} {v * 1000:.1f} ms)" for k, v in f.detail.items())
+        print(f"{f.size:8} {f.what:58} {f.median_s * 1000:8.1f} ms  {f.target:22} {holds}{extra}")
+    for what in NOT_YET:
+        print(f"{'':8} {what:58} {'not measured yet':>10}")
+    arguments.json.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"python": platform.python_version(), "cores": os.cpu_count()},
+                "figures": [asdict(f) for f in figures],
+                "not_measured_yet": NOT_YET,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    print(f"written to {arguments.json}")
+
+
+if __name__ == "__main__":
+    main()
