@@ -93,9 +93,10 @@ def status_as_of(
     day, cutoff = moment.day, moment.cutoff
     recent_from = day - timedelta(days=RECENT_DAYS - 1)
 
-    # Each part is a lookup or a range of one index per indicator, so the board costs the same
-    # whatever the size of the record: the latest assessment is the last entry of the
-    # indicator's (effective_on, recorded_at, id) range, not a ranking of all assessments.
+    # Each part is a lookup in, or a range of, one index per indicator; nothing ranks all the
+    # assessments or reads all the bearings through. The latest assessment is the last entry
+    # of the indicator's (effective_on, recorded_at, id) range. The counts still step through
+    # each indicator's bearings up to the day: 99 ms of the board's 116 ms at 1,750,000.
     latest = (
         select(Assessment.id)
         .where(Assessment.indicator_id == Indicator.id, Assessment.effective_on <= day)
