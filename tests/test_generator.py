@@ -38,9 +38,10 @@ def generate(target: DbTarget, tmp_path: Path, *args: str) -> subprocess.Complet
 def test_the_same_seed_gives_the_same_records_and_another_seed_others(
     engine: str, _targets: MakeTarget, tmp_path: Path
 ) -> None:
-    made = [_targets(engine, tmp_path / name) for name in ("a", "b", "c")]
-    for folder in ("a", "b", "c"):
-        (tmp_path / folder).mkdir()
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    for folder in folders:
+        folder.mkdir()
+    made = [_targets(engine, folder) for folder in folders]
     try:
         for target, seed in zip(made, ("7", "7", "8"), strict=True):
             result = generate(target, tmp_path, "--seed", seed)
