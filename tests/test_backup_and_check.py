@@ -113,7 +113,7 @@ def test_check_passes_a_sound_database_and_reports_a_damaged_one(
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]
     root = connection.execute(
-        "SELECT rootpage FROM sqlite_master WHERE name = 'ix_observation_event_date'"
+        "SELECT rootpage FROM sqlite_master WHERE name = 'ix_observation_log_order'"
     ).fetchone()[0]
     connection.close()
     with open(cli_db.path, "r+b") as file:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from tests.conftest import BUNDLED_SET, DbTarget
+from tests.conftest import BUNDLED_SET, FIXED_NOW, DbTarget
 from tracker.definitions.reader import read_definition_file
+from tracker.services import observation_log
 from tracker.services.changes import record_version
 from tracker.services.clock import FixedClock
 from tracker.services.history import indicator_history
 from tracker.services.inputs import InputError
 from tracker.services.observation_log import (
     ObservationQuery,
+    count_log,
+    read_log,
     search_observations,
     search_terms,
 )
@@ -360,3 +364,78 @@ def test_words_between_angle_brackets_are_found(bare_db: Database, clock: FixedC
     for typed in ("moscow", "delegation", "odesa"):
         page = search_observations(bare_db, ObservationQuery(text=typed))
         assert [logged.entry.id for logged in page.entries] == [wanted], typed
+
+
+# --- the log a page at a time ------------------------------------------------------------------
+
+# How SQLite's plan for a word search (`_NearestMatches`) can be pushed down each of its paths on
+# a few dozen observations: as shipped; reading the log's index as soon as it may; examining
+# every match; and giving up for the one select, at its budget or at too many observations out
+# of order. All but the first take it with an indicator chosen too.
+PLANS: dict[str, dict[str, int]] = {
+    "as shipped": {},
+    "reads the index": {"SPARE": 0, "SHORT_SCAN": 10**9},
+    "examines every match": {"SPARE": 0, "SHORT_SCAN": -1, "LOOKUP_IN_INDEX_ENTRIES": 0},
+    "gives up at its budget": {"SPARE": 0, "SHORT_SCAN": -1, "BUDGET": 1},
+    "gives up out of order": {"SPARE": 0, "SHORT_SCAN": 10**9, "MOST_STRAGGLERS": 0},
+}
+
+
+@pytest.mark.parametrize("plan", list(PLANS))
+def test_read_log_pages_through_matches_in_the_log_order_both_ways(
+    bare_db: Database, clock: FixedClock, plan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 3, older and newer, give every match once, in the log's order, whatever
+    the plan: also when ids do not follow the order (observations logged days after the day
+    they happened, or at a clock set back), which is where SQLite's plan must look beyond the
+    matches nearest in id."""
+    for name, value in PLANS[plan].items():
+        monkeypatch.setattr(observation_log._NearestMatches, name, value)
+    if PLANS[plan]:
+        monkeypatch.setattr(observation_log._Log, "_bearings_first", lambda *_: False)
+    recorded = []  # (event_date, recorded_at, uuid, words, author), in id order
+    for n in range(40):
+        words = [w for w, every in (("alpha", 2), ("beta", 3), ("gamma", 5)) if n % every == 0]
+        words.append("delta")
+        day = date(2025, 12, 1) + timedelta(days=n * 7 % 19)
+        at = FixedClock(FIXED_NOW - timedelta(minutes=n * 11 % 17))
+        author = ("ana", "bo")[n % 2 * (n % 7 != 0)]
+        id_ = _observe(bare_db, at, " ".join(words), event_date=day.isoformat(), author=author)
+        recorded.append((day, at.now(), id_, words, author))
+    log_order = sorted(range(len(recorded)), key=lambda n: (*recorded[n][:2], n), reverse=True)
+
+    def expected(words: list[str], author: str | None, since: date | None) -> list[str]:
+        return [
+            recorded[n][2]
+            for n in log_order
+            if set(words) <= set(recorded[n][3])
+            and author in (None, recorded[n][4])
+            and (since is None or recorded[n][0] >= since)
+        ]
+
+    cases: list[tuple[str, list[str], dict[str, Any]]] = [
+        ("alpha", ["alpha"], {}),
+        ("beta", ["beta"], {"indicator_key": "miami-talks"}),
+        ("bet*", ["beta"], {}),
+        ("alpha gamma", ["alpha", "gamma"], {}),
+        ('"alpha beta"', ["alpha", "beta"], {}),
+        ("alpha", ["alpha"], {"author": "ana"}),
+        ("delta", ["delta"], {"author": "bo", "since": date(2025, 12, 9)}),
+        ("zeta", ["zeta"], {}),
+    ]
+    for typed, words, filters in cases:
+        query = ObservationQuery(text=typed, **filters)
+        wanted = expected(words, filters.get("author"), filters.get("since"))
+        assert count_log(bare_db, query) == len(wanted), typed
+        older, page = [], read_log(bare_db, query, limit=3)
+        while page:
+            older += [logged.entry.id for logged in page]
+            page = read_log(bare_db, query, after=page[-1].key, limit=3)
+        assert older == wanted, (typed, plan)
+        newer, page = [], read_log(bare_db, query, toward="newer", limit=3)
+        while page:
+            newer = [logged.entry.id for logged in page] + newer
+            page = read_log(bare_db, query, after=page[0].key, toward="newer", limit=3)
+        assert newer == wanted, (typed, plan)
+        whole = search_observations(bare_db, query, offset=2, limit=5)
+        assert [logged.entry.id for logged in whole.entries] == wanted[2:7], typed

@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from tests.conftest import REPO, tracker_env
 from tracker.services.clock import FixedClock
+from tracker.services.observation_log import PAGE_SIZE, LogKey, ObservationQuery, read_log
 from tracker.services.status import status_as_of
 from tracker.storage.database import Database, open_database
 
@@ -29,6 +30,7 @@ LARGE = ("observation", "observation_indicator", "assessment", "assessment_evide
 _FULL_READ = re.compile(
     rf"^SCAN ({'|'.join(LARGE)})\b(?! USING (?:INTEGER PRIMARY KEY|INDEX \S+ \())"
 )
+_INDEX_WALK = re.compile(r"^SCAN \w+ USING (?:COVERING )?INDEX \S+$")
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +76,45 @@ def full_reads(db: Database, sent: list[tuple[str, Any]]) -> list[str]:
         for statement, parameters in sent:
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue
-            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            found += [row[-1] for row in plan if _FULL_READ.search(row[-1].strip())]
+            plan = [row[-1].strip() for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters
+            )]  # fmt: skip
+            # Walking an index in the order asked for, with a LIMIT and nothing to sort, stops
+            # after that many rows: a page, not a full read.
+            walk = " LIMIT " in statement.upper() and not any("TEMP B-TREE" in p for p in plan)
+            found += [
+                line
+                for line in plan
+                if _FULL_READ.search(line) and not (walk and _INDEX_WALK.search(line))
+            ]
     return found
 
 
-CASES: dict[str, Callable[[Database], object]] = {
-    "status of every set today": lambda db: status_as_of(db, NOW),
-    "status of every set two years back": lambda db: status_as_of(db, NOW, TWO_YEARS_BACK),
-    "status of one set": lambda db: status_as_of(db, NOW, None, "generated-03"),
+# A page of the observation log, read as the app reads it: from the top, from the bottom, from a
+# row in the middle of three years, and the busiest indicator's own.
+MIDDLE = LogKey(date(2025, 6, 1), datetime(2025, 6, 1, 12, tzinfo=UTC), 10**12)
+Action = Callable[[Database, str], object]  # given the busiest indicator of generated-01
+# Each case, and the most statements it may send.
+CASES: dict[str, tuple[Action, int]] = {
+    "status of every set today": (lambda db, _: status_as_of(db, NOW), 3),
+    "status of every set two years back": (
+        lambda db, _: status_as_of(db, NOW, TWO_YEARS_BACK),
+        3,
+    ),
+    "status of one set": (lambda db, _: status_as_of(db, NOW, None, "generated-03"), 3),
+    "the log's newest page": (lambda db, _: read_log(db, ObservationQuery()), 3),
+    "the log's oldest page": (lambda db, _: read_log(db, ObservationQuery(), toward="newer"), 3),
+    "a page in the middle": (lambda db, _: read_log(db, ObservationQuery(), after=MIDDLE), 3),
+    "a page above the middle": (
+        lambda db, _: read_log(db, ObservationQuery(), after=MIDDLE, toward="newer"),
+        3,
+    ),
+    "an indicator's middle page": (
+        lambda db, key: read_log(
+            db, ObservationQuery(indicator_key=key, set_slug="generated-01"), after=MIDDLE
+        ),
+        5,
+    ),
 }
 
 
@@ -90,17 +122,26 @@ CASES: dict[str, Callable[[Database], object]] = {
 def test_the_same_queries_whatever_the_size_each_from_an_index(
     case: str, records: dict[str, Path]
 ) -> None:
+    action, most = CASES[case]
     counted = {}
     for name, path in records.items():
         db = open_database(str(path))
         try:
+            with db.engine.connect() as connection:
+                busiest = connection.exec_driver_sql(
+                    "SELECT i.key FROM indicator i JOIN indicator_set s ON s.id = i.set_id"
+                    " JOIN observation_indicator b ON b.indicator_id = i.id"
+                    " WHERE s.slug = 'generated-01' GROUP BY i.id ORDER BY count(*) DESC LIMIT 1"
+                ).scalar_one()
             with statements(db) as sent:
-                CASES[case](db)
+                result = action(db, busiest)
+            if isinstance(result, tuple):  # a page: it must have found rows to say anything
+                assert 0 < len(result) <= PAGE_SIZE, (name, case)
             counted[name] = len(sent)
             assert full_reads(db, sent) == [], (name, case)
         finally:
             db.close()
-    assert counted["small"] == counted["desk"] <= 3, counted
+    assert counted["small"] == counted["desk"] <= most, counted
 
 
 def test_the_guard_sees_a_full_read(records: dict[str, Path]) -> None:
@@ -112,6 +153,10 @@ def test_the_guard_sees_a_full_read(records: dict[str, Path]) -> None:
                 "SELECT indicator_id, count(*) FROM observation_indicator WHERE bearing = 'away' "
                 "GROUP BY indicator_id"
             ).all()
+        assert full_reads(db, sent)
+        # A LIMIT does not excuse a read that must sort every row before it can stop.
+        with statements(db) as sent, db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT id FROM observation ORDER BY summary LIMIT 10").all()
         assert full_reads(db, sent)
     finally:
         db.close()

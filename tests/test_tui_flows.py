@@ -39,6 +39,7 @@ from tracker.interfaces.tui.screens.assessment_form import AssessmentFormScreen
 from tracker.interfaces.tui.screens.board import BoardScreen
 from tracker.interfaces.tui.screens.confirm import ConfirmDialog
 from tracker.interfaces.tui.screens.indicator import IndicatorScreen
+from tracker.interfaces.tui.screens.log_table import LogTable
 from tracker.interfaces.tui.screens.observation_form import BearingRow, ObservationFormScreen
 from tracker.interfaces.tui.screens.observation_log import ObservationLogScreen
 from tracker.services.assessments import AssessmentDraft, assess_indicator
@@ -495,9 +496,9 @@ def test_log_observation_from_indicator_screen_preselects_it_and_returns_there(
         await press(pilot, "ctrl+s")
         assert pilot.app.screen is indicator
         assert any("Saved observation" in n for n in notifications(pilot))
-        assert indicator.history is not None
-        assert len(indicator.history.observations) == seen_before + 1
-        assert indicator.history.observations[0].summary == "Quiet."
+        listed = indicator.query_one("#indicator-observations", LogTable).entries
+        assert len(listed) == seen_before + 1
+        assert listed[0].entry.summary == "Quiet."
 
     desk.run(scenario)
 
@@ -1045,12 +1046,11 @@ def test_refresh_rereads_indicator_screen_and_board_behind_it(
         await highlight(pilot, "enforcement")
         await press(pilot, "enter")
         indicator = pilot.app.screen
-        assert isinstance(indicator, IndicatorScreen) and indicator.history is not None
-        count = len(indicator.history.observations)
+        assert isinstance(indicator, IndicatorScreen)
+        count = len(table_rows(pilot, "#indicator-observations"))
         await asyncio.to_thread(_write_elsewhere, desk.path, clock, "enforcement", "2025-12-21")
         await press(pilot, "r")
-        assert indicator.history is not None
-        assert len(indicator.history.observations) == count + 1
+        assert len(table_rows(pilot, "#indicator-observations")) == count + 1
         await press(pilot, "escape")
         assert pilot.app.screen is board
         assert cell(pilot, "#board", "enforcement", 3) == "2025-12-21"

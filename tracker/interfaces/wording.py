@@ -78,8 +78,10 @@ def one_line(text: str, width: int) -> str:
     flat = " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip())
     if width <= 1:
         return flat[:width]
-    cell = Text(flat)
-    if cell.cell_len <= width:
+    # Only the start can show: no more of a long paragraph is measured than could fit.
+    head = flat[: 4 * width]
+    cell = Text(head)
+    if len(head) == len(flat) and cell.cell_len <= width:
         return flat
     cell.truncate(width - 1)
     return cell.plain + "…"

@@ -209,8 +209,8 @@ def build_briefing(
 ) -> Briefing:
     """The briefing for a checked scope (see `briefing_scope`)."""
     period = scope.period
-    end_board = status_as_of(db, clock, period.end, scope.set_slug)
-    start_board = status_as_of(db, clock, period.day_before, scope.set_slug)
+    end_board = status_as_of(db, clock, period.end, scope.set_slug, with_totals=False)
+    start_board = status_as_of(db, clock, period.day_before, scope.set_slug, with_totals=False)
     window = PeriodWindow.of(scope, clock)
     weeks = tuple(period.end - timedelta(weeks=i) for i in reversed(range(CHART_WEEKS)))
     with db.reading() as session:

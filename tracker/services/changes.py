@@ -1,9 +1,11 @@
 """Noticing that the record changed, by this process or another (the command line, a colleague's
 app on the same database), without re-reading it; and saying what was recorded, by whom.
 
-Row ids only grow, so "since" is the newest id of each kind seen. On PostgreSQL an id is taken
-before its transaction commits, so a write that commits after a later one can be missed by
-`recorded_since` (never by `record_version`, which also counts): the board still shows it.
+Row ids only grow, so "since" is the newest id of each kind seen. They also commit in the order
+they were taken: every write transaction takes the database's write lock before its first insert
+and holds it to its commit (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so no
+write can commit a smaller id after a larger one was seen. That keeps each look a handful of
+index lookups, whatever the size of the record.
 """
 
 from __future__ import annotations
@@ -36,10 +38,6 @@ def record_version(db: Database) -> tuple[object, ...]:
                     select(func.max(Observation.id)).scalar_subquery(),
                     select(func.max(Assessment.id)).scalar_subquery(),
                     select(func.max(Retraction.id)).scalar_subquery(),
-                    # A PostgreSQL id can commit after a larger one was seen: count as well.
-                    select(func.count(col(Observation.id))).scalar_subquery(),
-                    select(func.count(col(Assessment.id))).scalar_subquery(),
-                    select(func.count(col(Retraction.id))).scalar_subquery(),
                     select(func.max(col(IndicatorSet.loaded_at))).scalar_subquery(),
                     select(func.count(col(Indicator.retired_at))).scalar_subquery(),
                     select(func.count(col(Indicator.id))).scalar_subquery(),

@@ -88,17 +88,31 @@ class IndicatorHistory:
     citations: tuple[CitedSource, ...]
     retired_at: datetime | None
     assessments: tuple[AssessmentEntry, ...]
+    # Every observation on it, newest first; empty when not asked for (`with_observations`).
     observations: tuple[ObservationEntry, ...]
+    # The observations its assessments cite as evidence, by id.
+    cited: dict[str, ObservationEntry]
 
 
 def indicator_history(
-    db: Database, key: str, set_slug: str | None = None, as_of: PointInTime | None = None
+    db: Database,
+    key: str,
+    set_slug: str | None = None,
+    as_of: PointInTime | None = None,
+    *,
+    with_observations: bool = True,
 ) -> IndicatorHistory:
-    """The whole file, or the file as it stood at `as_of` (the rules of `status_as_of`)."""
+    """The whole file, or the file as it stood at `as_of` (the rules of `status_as_of`). An
+    indicator may have tens of thousands of observations: a screen pages through them with
+    the observation log's `read_log` instead, and asks for the file without them."""
     with db.reading() as session:
         indicator = find_indicator(session, key, set_slug, allow_retired=True)
         indicator_set = session.get_one(IndicatorSet, indicator.set_id)
         theme = session.get_one(Theme, indicator.theme_id)
+        assessments = _assessments(session, indicator, as_of)
+        observations = _observations(session, indicator, as_of) if with_observations else ()
+        cited_ids = {uuid for a in assessments for uuid in a.evidence}
+        listed = {o.id: o for o in observations if o.id in cited_ids}
         return IndicatorHistory(
             set_slug=indicator_set.slug,
             set_title=indicator_set.title,
@@ -112,8 +126,9 @@ def indicator_history(
             actors=tuple(indicator.actors),
             citations=_citations(indicator, indicator_set),
             retired_at=indicator.retired_at,
-            assessments=_assessments(session, indicator, as_of),
-            observations=_observations(session, indicator, as_of),
+            assessments=assessments,
+            observations=observations,
+            cited=listed if with_observations else _cited(session, indicator, cited_ids, as_of),
         )
 
 
@@ -203,6 +218,28 @@ def _observations(
         )
     ).all()
     return tuple(observation_entry(o, bearing, r) for o, bearing, r in rows)
+
+
+def _cited(
+    session: Session, indicator: Indicator, uuids: set[str], as_of: PointInTime | None
+) -> dict[str, ObservationEntry]:
+    if not uuids:
+        return {}
+    retracted_on = col(Retraction.observation_id) == Observation.id
+    if as_of is not None:
+        retracted_on = retracted_on & (col(Retraction.recorded_at) < as_of.cutoff)
+    rows = session.exec(
+        select(Observation, ObservationIndicator.bearing, Retraction)
+        .join(
+            ObservationIndicator,
+            (col(ObservationIndicator.observation_id) == Observation.id)
+            & (col(ObservationIndicator.indicator_id) == indicator.id),
+        )
+        .outerjoin(Retraction, retracted_on)
+        .where(col(Observation.uuid).in_(uuids))
+        .where(True if as_of is None else col(ObservationIndicator.event_date) <= as_of.day)
+    ).all()
+    return {o.uuid: observation_entry(o, bearing, r) for o, bearing, r in rows}
 
 
 def observation_entry(

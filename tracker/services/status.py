@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, case, func, or_
+from sqlalchemy import ColumnElement, ScalarSelect, case, func, null, or_
 from sqlmodel import col, select
 
 from tracker.services import inputs
@@ -65,7 +65,7 @@ class IndicatorStatus:
     assessed_on: date | None
     assessed_by: str | None
     rationale: str | None
-    observation_count: int
+    observation_count: int | None  # None when not counted (`with_totals=False`)
     last_observation_on: date | None
     recent_observation_count: int  # observed in the RECENT_DAYS ending on the board's date
     assessment_id: str | None = None  # the assessment the status comes from
@@ -86,9 +86,16 @@ class StatusBoard:
 
 
 def status_as_of(
-    db: Database, clock: Clock, as_of: date | str | None = None, set_slug: str | None = None
+    db: Database,
+    clock: Clock,
+    as_of: date | str | None = None,
+    set_slug: str | None = None,
+    *,
+    with_totals: bool = True,
 ) -> StatusBoard:
-    """The board on `as_of` (a date, or YYYY-MM-DD as typed; today when not given)."""
+    """The board on `as_of` (a date, or YYYY-MM-DD as typed; today when not given). Counting
+    every observation of every indicator is most of its cost on a large record: the app's
+    board, which does not show that total, asks `with_totals=False`."""
     moment = point_in_time(clock, as_of)
     day, cutoff = moment.day, moment.cutoff
     recent_from = day - timedelta(days=RECENT_DAYS - 1)
@@ -158,7 +165,7 @@ def status_as_of(
             Assessment.effective_on,
             Assessment.author,
             Assessment.rationale,
-            logged - func.coalesce(withdrawn.c.count, 0),
+            (logged - func.coalesce(withdrawn.c.count, 0)) if with_totals else null(),
             last_observed,
             logged_recently - func.coalesce(withdrawn.c.recent, 0),
             Assessment.uuid,
@@ -192,7 +199,7 @@ def status_as_of(
                 assessed_on=row[9],
                 assessed_by=row[10],
                 rationale=row[11],
-                observation_count=row[12] or 0,
+                observation_count=(row[12] or 0) if with_totals else None,
                 last_observation_on=row[13],
                 recent_observation_count=row[14] or 0,
                 assessment_id=row[15],
@@ -212,3 +219,24 @@ def _count_links(indicator_id: Any, *conditions: ColumnElement[bool]) -> ScalarS
         .correlate(Indicator)
         .scalar_subquery()
     )
+
+
+@dataclass(frozen=True)
+class IndicatorChoice:
+    set_slug: str
+    key: str
+    title: str
+
+
+def indicator_choices(db: Database) -> list[IndicatorChoice]:
+    """The indicators on today's board, in its order, without where they stand: what a filter
+    offers to choose from."""
+    with db.reading() as session:
+        rows = session.exec(
+            select(IndicatorSet.slug, Indicator.key, Indicator.title)
+            .join(Theme, col(Theme.id) == Indicator.theme_id)
+            .join(IndicatorSet, col(IndicatorSet.id) == Indicator.set_id)
+            .where(col(Indicator.retired_at).is_(None))
+            .order_by(IndicatorSet.slug, Theme.position, Indicator.position)
+        ).all()
+    return [IndicatorChoice(*row) for row in rows]

@@ -29,7 +29,7 @@ DEFAULT_FILE_NAME = "tracker.sqlite3"
 
 # The newest migration this code knows. A test checks it against the migrations folder; keeping
 # it here lets an up-to-date database open without importing Alembic at all.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 # Milliseconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 15_000
@@ -266,6 +266,10 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
         cursor.execute("PRAGMA foreign_keys = ON")
         # FULL: a write acknowledged to the user survives power loss, not just a crash.
         cursor.execute("PRAGMA synchronous = FULL")
+        # 32 MiB of pages per connection instead of 2: a search or a page of the log on a
+        # large record reads pages scattered through the file, and re-reading them from the
+        # operating system was most of a first search's time (measured at 1M observations).
+        cursor.execute("PRAGMA cache_size = -32768")
     finally:
         cursor.close()
 

@@ -108,11 +108,14 @@ class Observation(SQLModel, table=True):
             " OR source_url IS NOT NULL",
             name="sourced_or_marked_unsourced",
         ),
+        # The log's order, newest first; each page starts from the last row shown.
+        Index("ix_observation_log_order", "event_date", "recorded_at", "id"),
+        Index("ix_observation_author", "author"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(default_factory=new_uuid, max_length=36, unique=True)
-    event_date: date = Field(index=True)
+    event_date: date
     recorded_at: datetime = _utc_column()
     summary: str = Field(sa_type=Text)
     quote: str | None = Field(default=None, sa_type=Text)

@@ -7,7 +7,9 @@ through the services in worker threads, so the database never freezes the screen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import Future
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -24,12 +26,16 @@ from tracker.services.changes import Newest, NewRecord, newest, record_version, 
 from tracker.services.clock import Clock
 
 if TYPE_CHECKING:
+    from tracker.services.status import StatusBoard
     from tracker.storage.database import Database
 
 # How often the app asks whether another process (the command line, a colleague) wrote.
 POLL_SECONDS = 2.0
 # Records named one by one in the "recorded by others" notice.
 SHOWN_NEWS = 5
+# Set to 1 to quit as soon as the board is painted with data: how start-up is measured
+# (benchmarks/__main__.py).
+EXIT_WHEN_READY = "TRACKER_EXIT_WHEN_READY"
 
 
 class TrackerApp(App[None]):
@@ -53,8 +59,10 @@ class TrackerApp(App[None]):
         *,
         poll_seconds: float | None = POLL_SECONDS,
         as_of: date | None = None,
+        first_board: Future[StatusBoard] | None = None,
     ) -> None:
         super().__init__()
+        self._first_board = first_board
         self.db = db
         self.clock = clock
         self.as_of: date | None = as_of
@@ -147,10 +155,11 @@ class TrackerApp(App[None]):
         from textual.command import CommandPalette
         from textual.screen import ModalScreen
 
-        from tracker.interfaces.tui.screens.form import FormScreen
-
         screens = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
-        return bool(screens) and isinstance(screens[-1], FormScreen | ModalScreen)
+        # Asked as the app starts: the forms' module (and its text editor) can load later.
+        return bool(screens) and (
+            isinstance(screens[-1], ModalScreen) or getattr(screens[-1], "IS_FORM", False)
+        )
 
     async def action_quit(self) -> None:
         from tracker.interfaces.tui.screens.confirm import ConfirmDialog
@@ -183,6 +192,17 @@ class TrackerApp(App[None]):
                 reload()
             else:
                 screen.set_class(True, "-stale")
+
+    def take_first_board(self) -> StatusBoard | None:
+        """Today's board if it was read as the app started (see launch.py), once: a later
+        read is a refresh and reads again."""
+        first, self._first_board = self._first_board, None
+        return first.result() if first is not None and self.as_of is None else None
+
+    def board_shown(self) -> None:
+        """The board has its data: once this frame is painted, the app is ready for keys."""
+        if os.environ.get(EXIT_WHEN_READY) == "1":
+            self.call_after_refresh(self.exit)
 
     # -- changes written by another process -------------------------------------------------
 
@@ -258,6 +278,9 @@ def make_app(
     *,
     poll_seconds: float | None = POLL_SECONDS,
     as_of: date | None = None,
+    first_board: Future[StatusBoard] | None = None,
 ) -> TrackerApp:
     """The app over an open database. Tests pass a temporary database and a fixed clock."""
-    return TrackerApp(db, clock or Clock(), poll_seconds=poll_seconds, as_of=as_of)
+    return TrackerApp(
+        db, clock or Clock(), poll_seconds=poll_seconds, as_of=as_of, first_board=first_board
+    )

@@ -57,14 +57,18 @@ def definition(history: IndicatorHistory) -> Text:
     return text
 
 
-def timeline(history: IndicatorHistory) -> Text:
-    by_id = {o.id: o for o in history.observations}
+def timeline(history: IndicatorHistory, shown: int | None = None) -> Text:
+    """The assessments, newest first: the newest `shown` of them when there are more (an
+    indicator marked daily for years has hundreds, too long to lay out at once)."""
     text = Text().append_text(heading(f"Assessments ({len(history.assessments)}), newest first"))
     if not history.assessments:
         text.append("\nNot assessed yet.")
-    for entry in history.assessments:
+    for entry in history.assessments[:shown]:
         text.append("\n\n")
-        text.append_text(assessment(entry, by_id))
+        text.append_text(assessment(entry, history.cited))
+    earlier = len(history.assessments) - len(history.assessments[:shown])
+    if earlier:
+        text.append(f"\n\n{earlier} earlier assessment(s) not shown: press e for more.", "bold")
     return text
 
 

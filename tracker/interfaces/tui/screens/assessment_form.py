@@ -28,8 +28,12 @@ from tracker.services.assessments import (
     assess_indicator,
 )
 from tracker.services.history import IndicatorHistory, indicator_history
+from tracker.services.observation_log import LoggedObservation, ObservationQuery, read_log
 from tracker.services.records import RecordedAssessment
 from tracker.vocabulary import Confidence, Direction, Status
+
+# Observations offered as evidence, newest first: an indicator observed for years has thousands.
+EVIDENCE_OFFERED = 200
 
 
 class AssessmentFormScreen(FormScreen):
@@ -86,7 +90,9 @@ class AssessmentFormScreen(FormScreen):
                     yield Input(value=self.tracker.clock.today().isoformat(), id="effective_on")
                     yield field_error("effective_on")
                 yield from author_field()
-            yield Label("Evidence (space to tick observations of this indicator)")
+            yield Label(
+                "Evidence (space to tick observations of this indicator)", id="evidence-label"
+            )
             yield SelectionList[str](id="evidence")
             yield field_error("evidence")
             yield field_error("indicator_key")
@@ -99,29 +105,41 @@ class AssessmentFormScreen(FormScreen):
 
     def load(self) -> None:
         app = self.tracker
-        self.load_in_background(
-            lambda: indicator_history(app.db, self.key, self.set_slug), self.show_history
-        )
+        recent = ObservationQuery(indicator_key=self.key, set_slug=self.set_slug)
 
-    def show_history(self, history: IndicatorHistory) -> None:
+        def read() -> tuple[IndicatorHistory, tuple[LoggedObservation, ...]]:
+            history = indicator_history(app.db, self.key, self.set_slug, with_observations=False)
+            return history, read_log(app.db, recent, limit=EVIDENCE_OFFERED)
+
+        self.load_in_background(read, lambda found: self.show_history(*found))
+
+    def show_history(
+        self, history: IndicatorHistory, recent: tuple[LoggedObservation, ...]
+    ) -> None:
         self.sub_title = f"{history.title} ({history.key})"
         if self.seen_latest is None:  # later loads show a colleague's, already named to them
             self.seen_latest = history.assessments[0].id if history.assessments else NO_ASSESSMENT
         current = Text().append("Now: ", style="bold")
         if history.assessments:
-            by_id = {o.id: o for o in history.observations}
-            current.append_text(texts.assessment(history.assessments[0], by_id))
+            current.append_text(texts.assessment(history.assessments[0], history.cited))
         else:
             current.append("not assessed yet.")
         self.query_one("#current-assessment", Static).update(current)
         evidence = self.query_one("#evidence", SelectionList)
         if evidence.option_count:
             return  # reloaded to show a colleague's assessment: the ticks stay as they were
-        for entry in history.observations:
+        if len(recent) == EVIDENCE_OFFERED:
+            self.query_one("#evidence-label", Label).update(
+                f"Evidence (space to tick; the newest {EVIDENCE_OFFERED} observations of this "
+                "indicator: cite older ones with tracker mark --evidence)"
+            )
+        for logged in recent:
+            entry = logged.entry
             if entry.retraction is not None:
                 continue  # retracted evidence cannot be cited
+            bearing = next((b for key, b in logged.bearings if key == history.key), None)
             label = Text(f"{entry.event_date.isoformat()} ")
-            label.append_text(texts.bearing(entry.bearing))
+            label.append_text(texts.bearing(bearing))
             label.append(f" {grading_code(entry.reliability, entry.credibility)} ")
             label.append(one_line(entry.summary, 160))
             evidence.add_option((label, entry.id))

@@ -107,7 +107,11 @@ class BoardScreen(RecordScreen):
     def reload(self) -> None:
         app = self.tracker
         self.read_in_background(
-            lambda: status_as_of(app.db, app.clock, app.viewing_day()), self.show_board
+            lambda: (
+                app.take_first_board()
+                or status_as_of(app.db, app.clock, app.viewing_day(), with_totals=False)
+            ),
+            self.show_board,
         )
 
     def show_board(self, board: StatusBoard) -> None:
@@ -124,6 +128,7 @@ class BoardScreen(RecordScreen):
                 choice.value = self.set_slug
         self.refresh_bindings()
         self.fill_table()
+        self.tracker.board_shown()
 
     def in_set(self) -> list[IndicatorStatus]:
         if self.board is None:

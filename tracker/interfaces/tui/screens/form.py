@@ -41,6 +41,7 @@ def form_ending() -> ComposeResult:
 
 
 class FormScreen(TrackerScreen):
+    IS_FORM: ClassVar[bool] = True  # how the app tells a form without importing this module
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True, id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),

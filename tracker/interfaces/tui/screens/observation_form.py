@@ -121,7 +121,9 @@ class ObservationFormScreen(FormScreen):
     def load(self) -> None:
         app = self.tracker
         self.load_in_background(
-            lambda: status_as_of(app.db, app.clock, None, self.set_slug).indicators,
+            lambda: (
+                status_as_of(app.db, app.clock, None, self.set_slug, with_totals=False).indicators
+            ),
             self.show_indicators,
         )
 

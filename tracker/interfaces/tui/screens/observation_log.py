@@ -1,6 +1,7 @@
 """The observation log: everything logged, newest first, with search and filters.
 
-Rows come from the database a page at a time; the next page loads as the cursor nears the end.
+Rows come from the database a page at a time (see log_table.py); the count comes on its own,
+so a search that matches half the record shows its newest rows before it is counted.
 """
 
 from __future__ import annotations
@@ -17,22 +18,22 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from tracker.errors import TrackerError
 from tracker.interfaces.tui import texts
-from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
+from tracker.interfaces.tui.screens.base import RecordScreen
+from tracker.interfaces.tui.screens.log_table import LogTable, OpenableLogTable
 from tracker.interfaces.wording import grading_code, one_line
 from tracker.services import inputs
 from tracker.services.observation_log import (
-    PAGE_SIZE,
     LoggedObservation,
-    ObservationPage,
+    LogKey,
     ObservationQuery,
+    Toward,
+    count_log,
     observation_authors,
-    search_observations,
+    read_log,
 )
-from tracker.services.status import IndicatorStatus, point_in_time, status_as_of
+from tracker.services.status import IndicatorChoice, indicator_choices, point_in_time
 from tracker.vocabulary import INFORMATION_CREDIBILITY, SOURCE_RELIABILITY
 
-# Load the next page when the cursor comes this close to the last loaded row.
-LOOKAHEAD = 20
 SEARCH_DELAY = 0.25
 
 
@@ -46,12 +47,11 @@ class ObservationLogScreen(RecordScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[LoggedObservation] = []
-        self.total = 0
         self.query_error: str | None = None
         self._search_timer: object = None
         self.summary_width = 40
-        self.generation = 0  # bumped by each new search; pages of older ones are dropped
+        self.active_query = ObservationQuery()  # the search whose rows the table shows
+        self.generation = 0  # bumped by each new search; counts of older ones are dropped
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
@@ -71,7 +71,7 @@ class ObservationLogScreen(RecordScreen):
                 prompt="Any credibility",
                 id="filter-credibility",
             )
-        yield RowTable(id="log", cursor_type="row", zebra_stripes=True)
+        yield OpenableLogTable(self.read_page, self.cells, id="log")
         yield Static(id="log-status")
         with VerticalScroll(id="log-detail-scroll"):
             yield Static(id="log-detail")
@@ -80,14 +80,22 @@ class ObservationLogScreen(RecordScreen):
     def on_mount(self) -> None:
         self.title = "Observation log"
         app = self.tracker
+        table = self.query_one("#log", LogTable)
+        self.summary_width = max(20, self.size.width - 10 - 22 - 5 - 12 - 10 - 2 * 6 - 2)
+        table.add_column("Date", width=10)
+        table.add_column("Indicators", width=22)
+        table.add_column("Grade", width=5)
+        table.add_column("Author", width=12)
+        table.add_column("Summary", width=self.summary_width)
+        table.add_column("", width=10)
 
-        def facets() -> tuple[list[IndicatorStatus], list[str]]:
-            return status_as_of(app.db, app.clock).indicators, observation_authors(app.db)
+        def facets() -> tuple[list[IndicatorChoice], list[str]]:
+            return indicator_choices(app.db), observation_authors(app.db)
 
         self.read_in_background(facets, self.show_facets, group="facets")
         self.query_one("#log", DataTable).focus()
 
-    def show_facets(self, found: tuple[list[IndicatorStatus], list[str]]) -> None:
+    def show_facets(self, found: tuple[list[IndicatorChoice], list[str]]) -> None:
         indicators, authors = found
         with self.prevent(Select.Changed):
             self.query_one("#filter-indicator", Select).set_options(
@@ -131,79 +139,66 @@ class ObservationLogScreen(RecordScreen):
         )
 
     def reload(self) -> None:
-        """Search again. Rows already loaded are loaded again and the cursor stays on the same
-        observation, so a refresh (or a colleague's write) does not lose the analyst's place."""
+        """Search again. A refresh (or a colleague's write) reads the rows again from the one
+        under the cursor, so the analyst keeps their place; a new search starts at the top."""
         query = self.current_query()
         if query is None:
             self.show_status()
             return
+        table = self.query_one("#log", LogTable)
+        logged = table.highlighted()
+        keep = logged.key if logged is not None and query == self.active_query else None
+        self.active_query = query
         self.generation += 1
         generation, db = self.generation, self.tracker.db
-        keep = self.highlighted()
-        limit = max(PAGE_SIZE, len(self.entries))
+        table.total = None
+        table.start(keep)
         self.read_in_background(
-            lambda: search_observations(db, query, limit=limit),
-            lambda page: self.show_first_page(page, generation, keep.entry.id if keep else None),
+            lambda: count_log(db, query),
+            lambda total: self.show_total(total, generation),
+            group="count",
         )
 
-    def show_first_page(
-        self, page: ObservationPage, generation: int, keep_id: str | None = None
-    ) -> None:
-        if generation != self.generation:
-            return  # an older search finished after a newer one started
-        self.entries = []
-        table = self.query_one("#log", DataTable)
-        table.clear(columns=True)
-        width = self.size.width
-        self.summary_width = max(20, width - 10 - 22 - 5 - 12 - 10 - 2 * 6 - 2)
-        table.add_column("Date", width=10)
-        table.add_column("Indicators", width=22)
-        table.add_column("Grade", width=5)
-        table.add_column("Author", width=12)
-        table.add_column("Summary", width=self.summary_width)
-        table.add_column("", width=10)
-        self.add_page(page, generation)
-        ids = [logged.entry.id for logged in self.entries]
-        if keep_id in ids:
-            table.move_cursor(row=ids.index(keep_id), animate=False)
-        self.show_detail()
+    def read_page(
+        self, after: LogKey | None, toward: Toward, limit: int
+    ) -> tuple[LoggedObservation, ...]:
+        """The table's reader (in a thread): a page of the search last started."""
+        return read_log(self.tracker.db, self.active_query, after=after, toward=toward, limit=limit)
 
-    def add_page(self, page: ObservationPage, generation: int) -> None:
-        if generation != self.generation or page.offset != len(self.entries):
-            return  # a page for an older search
-        self.total = page.total
-        table = self.query_one("#log", DataTable)
-        for logged in page.entries:
-            entry = logged.entry
-            flag = Text("RETRACTED", style="bold red") if entry.retraction else Text("")
-            table.add_row(
-                Text(entry.event_date.isoformat()),
-                Text(one_line(", ".join(key for key, _ in logged.bearings), 22)),
-                Text(grading_code(entry.reliability, entry.credibility)),
-                Text(one_line(entry.author, 12)),
-                Text(one_line(entry.summary, self.summary_width)),
-                flag,
-                key=entry.id,
-            )
-        self.entries.extend(page.entries)
-        self.show_status()
+    def cells(self, logged: LoggedObservation) -> list[Text]:
+        entry = logged.entry
+        return [
+            Text(entry.event_date.isoformat()),
+            Text(one_line(", ".join(key for key, _ in logged.bearings), 22)),
+            Text(grading_code(entry.reliability, entry.credibility)),
+            Text(one_line(entry.author, 12)),
+            Text(one_line(entry.summary, self.summary_width)),
+            Text("RETRACTED", style="bold red") if entry.retraction else Text(""),
+        ]
 
+    def show_total(self, total: int, generation: int) -> None:
+        if generation == self.generation:
+            self.query_one("#log", LogTable).set_total(total)
+
+    @on(LogTable.WindowMoved, "#log")
     def show_status(self) -> None:
         status = self.query_one("#log-status", Static)
+        table = self.query_one("#log", LogTable)
         if self.query_error:
             status.update(Text(self.query_error, style="bold red"))
-        elif not self.total:
+        elif not table.entries and table.at_oldest:
             status.update(Text("No observation matches."))
+        elif table.total is None:
+            status.update(Text("Newest first · counting the matches…"))
         else:
-            status.update(
-                Text(f"{self.total} observation(s), newest first · {len(self.entries)} loaded")
-            )
+            where = ""
+            if table.first_index is not None and table.entries:
+                first = table.first_index + 1
+                where = f" · showing {first:,}–{first + len(table.entries) - 1:,}"
+            status.update(Text(f"{table.total:,} observation(s), newest first{where}"))
 
     def highlighted(self) -> LoggedObservation | None:
-        table = self.query_one("#log", DataTable)
-        if not self.entries or table.cursor_row >= len(self.entries):
-            return None
-        return self.entries[table.cursor_row]
+        return self.query_one("#log", LogTable).highlighted()
 
     @on(DataTable.RowHighlighted, "#log")
     def show_detail(self) -> None:
@@ -213,20 +208,6 @@ class ObservationLogScreen(RecordScreen):
             detail.update(Text(""))
             return
         detail.update(texts.observation(logged.entry, logged.bearings))
-        table = self.query_one("#log", DataTable)
-        if len(self.entries) < self.total and table.cursor_row >= len(self.entries) - LOOKAHEAD:
-            self.load_more()
-
-    def load_more(self) -> None:
-        query = self.current_query()
-        if query is None:
-            return
-        db, offset, generation = self.tracker.db, len(self.entries), self.generation
-        self.read_in_background(
-            lambda: search_observations(db, query, offset=offset),
-            lambda page: self.add_page(page, generation),
-            group="more",
-        )
 
     # -- searching ----------------------------------------------------------------------------
 
