@@ -387,3 +387,26 @@ def test_two_analysts_racing_to_mark_one_indicator_exactly_one_wins(
         (added,) = set(after["assessment"]) - set(before["assessment"])
         assert recorded in added and authors[winner] in added
         assert _supersedes(cli.target, recorded) == seen
+
+
+def test_the_quick_path_knows_every_option_of_observe_and_mark() -> None:
+    """`tracker observe` and `mark` are parsed without Typer when they can be (cli/quick.py):
+    its tables must name every option of the Typer commands, each setting the same parameter,
+    or a renamed option would be refused by one path and taken by the other."""
+    import typer.main
+
+    from tracker.interfaces.cli import quick
+    from tracker.interfaces.cli.commands import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    tables = {
+        "observe": (quick._OBSERVE_VALUES, {}, {}),
+        "mark": (quick._MARK_VALUES, quick._MARK_REPEATED, quick._MARK_FLAGS),
+    }
+    for name, (values, repeated, flags) in tables.items():
+        options = [p for p in commands[name].params if p.param_type_name == "option"]
+        assert {o: p.name for p in options if not p.is_flag and not p.multiple
+                for o in p.opts} == values, name  # fmt: skip
+        assert {o: p.name for p in options if p.multiple for o in p.opts} == repeated, name
+        assert {o: p.name for p in options if p.is_flag for o in p.opts
+                if o != "--help"} == flags, name  # fmt: skip

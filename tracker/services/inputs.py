@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from collections.abc import Iterator
@@ -45,6 +44,9 @@ def default_author() -> str:
     author = os.environ.get(AUTHOR_ENV, "").strip()
     if author:
         return author
+    # Imported here: it loads the terminal modules, which a set TRACKER_AUTHOR never needs.
+    import getpass
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from sqlmodel import Session, col, select
 
 from tracker.services.inputs import InputError
@@ -14,6 +12,9 @@ MIN_ID_PREFIX = 6
 
 
 def _suggest(word: str, known: list[str]) -> str:
+    # Imported here: only a mistyped name needs it, and `tracker observe` starts without it.
+    import difflib
+
     close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else ""
 

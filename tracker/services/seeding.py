@@ -15,13 +15,10 @@ import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from tracker.definitions.bundled import bundled_definition_files
-from tracker.definitions.reader import DefinitionError, LoadedDefinition, read_definition_file
-from tracker.definitions.schema import IndicatorDefinition, IndicatorSetDefinition
 from tracker.services import inputs
 from tracker.services.clock import Clock
 from tracker.storage.database import Database, open_database
@@ -33,6 +30,10 @@ from tracker.storage.models import (
     ObservationIndicator,
     Theme,
 )
+
+if TYPE_CHECKING:
+    from tracker.definitions.reader import LoadedDefinition
+    from tracker.definitions.schema import IndicatorDefinition, IndicatorSetDefinition
 
 SEED_AUTHOR = "seed"
 # Fixed forever: the UUIDs of seeded records are derived from it.
@@ -76,6 +77,11 @@ class SeedReport:
 def read_definitions(paths: list[Path] | None = None) -> list[LoadedDefinition]:
     """Read and check every file (the bundled sets when none are named) before anything is
     written; refuse the lot on one bad file."""
+    # Imported here: every command opens the database through this module, and only a load
+    # reads the files (the reader and its schema are a good part of `tracker observe`'s start).
+    from tracker.definitions.bundled import bundled_definition_files
+    from tracker.definitions.reader import DefinitionError, read_definition_file
+
     loaded = [read_definition_file(path) for path in (paths or bundled_definition_files())]
     first_file: dict[str, LoadedDefinition] = {}
     for item in loaded:

@@ -2,6 +2,9 @@
 
 The consoles never interpret markup or emoji codes, so text such as `[bold red]` or `:fire:`
 pasted from the web prints literally.
+
+Rich is imported on first need, not with this module: `observe` and `mark` print one plain line
+each, and loading Rich would be a tenth of their start-up.
 """
 
 from __future__ import annotations
@@ -9,12 +12,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-stdout = Console(markup=False, emoji=False, highlight=False, soft_wrap=False)
-stderr = Console(file=sys.stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+@cache
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(markup=False, emoji=False, highlight=False, soft_wrap=False)
+
+
+@cache
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(file=sys.stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def show(renderable: Any) -> None:
+    """A table or view for the person at the terminal, on stdout."""
+    _stdout().print(renderable)
 
 
 def data(text: str) -> None:
@@ -25,11 +46,17 @@ def data(text: str) -> None:
 
 def say(message: str) -> None:
     """A line for the person at the terminal, kept off stdout so scripts can read the result."""
-    stderr.print(message)
+    if message.isprintable():
+        # What the console would write for it: no style, no wrapping (soft_wrap), and nothing
+        # it strips or expands (control characters, tabs), so Rich need not be loaded.
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    else:
+        _stderr().print(message)
 
 
 def error(message: str) -> None:
-    stderr.print(f"tracker: error: {message}", style="bold red")
+    _stderr().print(f"tracker: error: {message}", style="bold red")
 
 
 @contextmanager
@@ -40,7 +67,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         return
     from rich.progress import Progress
 
-    with Progress(console=stderr, transient=True) as bar:
+    with Progress(console=_stderr(), transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def advance(what: str, done: int, total: int) -> None:
