@@ -1,18 +1,24 @@
 """`tracker export`: the whole record, or one set's part of it, as a `RecordFile`.
 
-The records are built without validation (`model_construct`): they come from the database,
-whose constraints already hold, and an export must never fail on what the desk recorded.
+The records are built without validation (`built`, a quicker `model_construct`): they come from
+the database, whose constraints already hold, and an export must never fail on what the desk
+recorded. The large tables are read as plain rows, a batch at a time, each joined to the UUIDs
+it refers to: an archive holds a million observations.
 
-Each record is turned into its exported form by one function here; the importer uses the same
-functions to tell whether a record it already holds is the one in the file.
+Each record is turned into its exported form by one function here, from a row or a table
+object alike; the importer uses the same functions to tell whether a record it already holds is
+the one in the file.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection, Select, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tracker.services.lookup import find_set
@@ -28,6 +34,8 @@ from tracker.services.record_file import (
     ExportedTheme,
     Progress,
     RecordFile,
+    built,
+    collecting_cycles_at_the_end,
     counted,
     no_progress,
 )
@@ -44,6 +52,23 @@ from tracker.storage.models import (
     Theme,
 )
 
+# Rows fetched at a time from the large tables (a server-side cursor on PostgreSQL).
+ROWS_AT_A_TIME = 5_000
+
+# The fields of the exported records that are columns of their tables, named alike there.
+OBSERVATION_FIELDS = tuple(name for name in ExportedObservation.model_fields if name != "bearings")
+RETRACTION_FIELDS = ("uuid", "reason", "author", "recorded_at")
+ASSESSMENT_FIELDS = (
+    "uuid",
+    "status",
+    "direction",
+    "confidence",
+    "rationale",
+    "author",
+    "effective_on",
+    "recorded_at",
+)
+
 
 @dataclass(frozen=True)
 class Names:
@@ -51,30 +76,41 @@ class Names:
 
     set_slugs: dict[int, str]
     indicators: dict[int, tuple[str, str]]  # indicator id -> (set slug, key)
-    observation_uuids: dict[int, str]
-    # For what an assessment supersedes: by id in the database, by UUID in the file.
-    assessment_uuids: dict[int, str]
+    set_ids: dict[str, int] = field(init=False)
+    indicator_ids: dict[tuple[str, str], int] = field(init=False)
+    # Bearings are frozen records, and there are a few thousand different ones among the
+    # million bearings of an archive: each is made once and shared.
+    _bearings: dict[tuple[int, str], ExportedBearing] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "set_ids", {slug: i for i, slug in self.set_slugs.items()})
+        object.__setattr__(self, "indicator_ids", {n: i for i, n in self.indicators.items()})
+        object.__setattr__(self, "_bearings", {})
 
     @classmethod
     def read(cls, session: Session) -> Names:
-        set_slugs = {s.id or 0: s.slug for s in session.exec(select(IndicatorSet)).all()}
+        set_slugs = dict(session.exec(select(IndicatorSet.id, IndicatorSet.slug)).all())
         indicators = {
-            i.id or 0: (set_slugs[i.set_id], i.key) for i in session.exec(select(Indicator)).all()
+            indicator_id: (set_slugs[set_id], key)
+            for indicator_id, set_id, key in session.exec(
+                select(Indicator.id, Indicator.set_id, Indicator.key)
+            ).all()
         }
-        observations = dict(session.exec(select(Observation.id, Observation.uuid)).all())
-        assessments = dict(session.exec(select(Assessment.id, Assessment.uuid)).all())
-        return cls(
-            set_slugs,
-            indicators,
-            {k or 0: v for k, v in observations.items()},
-            {k or 0: v for k, v in assessments.items()},
-        )
+        return cls(set_slugs, indicators)
+
+    def bearing(self, indicator_id: int, bearing: str) -> ExportedBearing:
+        made = self._bearings.get((indicator_id, bearing))
+        if made is None:
+            slug, key = self.indicators[indicator_id]
+            made = built(ExportedBearing, {"set": slug, "indicator": key, "bearing": bearing})
+            self._bearings[(indicator_id, bearing)] = made
+        return made
 
 
 def export_record(
     db: Database, set_slug: str | None = None, progress: Progress = no_progress
 ) -> RecordFile:
-    with db.reading() as session:
+    with collecting_cycles_at_the_end(), db.reading() as session:
         if not db.is_sqlite:
             # One snapshot for every query, as SQLite's read transaction already is: a record
             # committed meanwhile must not appear in one list and be missing from another.
@@ -86,69 +122,139 @@ def export_record(
             .where(True if chosen is None else col(IndicatorSet.id) == chosen.id)
             .order_by(IndicatorSet.slug)
         ).all()
-        set_ids = [s.id for s in sets]
-        in_sets = {i for i, (slug, _) in names.indicators.items() if slug in {s.slug for s in sets}}
-        bearings = bearings_where(
-            session, names, col(ObservationIndicator.indicator_id).in_(in_sets)
-        )
-        observations = session.exec(
-            select(Observation)
-            .where(col(Observation.id).in_(list(bearings)))
-            .order_by(Observation.event_date, col(Observation.recorded_at), Observation.uuid)
-        ).all()
-        retractions = session.exec(
-            select(Retraction)
-            .where(col(Retraction.observation_id).in_(list(bearings)))
-            .order_by(col(Retraction.recorded_at), Retraction.uuid)
-        ).all()
-        assessments = session.exec(
-            select(Assessment)
-            .where(col(Assessment.indicator_id).in_(in_sets))
-            .order_by(Assessment.effective_on, col(Assessment.recorded_at), Assessment.uuid)
-        ).all()
-        evidence = evidence_of(session, [a.id or 0 for a in assessments], names)
+        in_sets = select(Indicator.id).where(col(Indicator.set_id).in_([s.id for s in sets]))
+
+        def of_the_sets(indicator_id: Any) -> Any:
+            # Everything: no condition, so each table is read straight through.
+            return true() if chosen is None else col(indicator_id).in_(in_sets)
+
+        connection = session.connection()
+        bearings = bearings_where(connection, names, of_the_sets(ObservationIndicator.indicator_id))
+        observations = observation_rows()
+        if chosen is not None:
+            observations = observations.where(
+                col(Observation.id).in_(
+                    select(ObservationIndicator.observation_id).where(
+                        of_the_sets(ObservationIndicator.indicator_id)
+                    )
+                )
+            )
+        assessments = assessment_rows().where(of_the_sets(Assessment.indicator_id))
+        evidence = evidence_where(connection, of_the_sets(Assessment.indicator_id))
         briefings = session.exec(
             select(IssuedBriefing)
-            .where(col(IssuedBriefing.set_id).in_(set_ids))
+            .where(col(IssuedBriefing.set_id).in_([s.id for s in sets]))
             .order_by(IssuedBriefing.period_end, col(IssuedBriefing.issued_at), IssuedBriefing.uuid)
         ).all()
         return RecordFile.model_construct(
             tracker_export=RECORD_FILE_VERSION,
             sets=[exported_set(session, s) for s in sets],
-            observations=[
-                exported_observation(o, bearings[o.id or 0])
-                for o in counted(observations, "observations", progress)
+            observations=list(
+                counted(
+                    _with_bearings(_streamed(connection, observations), bearings),
+                    "observations",
+                    progress,
+                    total=len(bearings),
+                )
+            ),
+            retractions=[
+                exported_retraction(r)
+                for r in _streamed(connection, retraction_rows())
+                if r.observation_id in bearings
             ],
-            retractions=[exported_retraction(r, names) for r in retractions],
             assessments=[
-                exported_assessment(a, names, evidence.get(a.id or 0, [])) for a in assessments
+                exported_assessment(a, names, evidence.get(a.id, []))
+                for a in _streamed(connection, assessments)
             ],
             issued_briefings=[exported_briefing(b, names) for b in briefings],
         )
 
 
+def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Any]:
+    yield from connection.execute(query.execution_options(yield_per=ROWS_AT_A_TIME))
+
+
+def observation_rows() -> Select[Any]:
+    """Observations as rows of their exported fields and then their id, in the file's order."""
+    table = Observation.__table__
+    return select(*(table.c[name] for name in OBSERVATION_FIELDS), table.c.id).order_by(
+        table.c.event_date, table.c.recorded_at, table.c.uuid
+    )
+
+
+def _with_bearings(
+    rows: Iterable[Any], bearings: dict[int, list[ExportedBearing]]
+) -> Iterator[ExportedObservation]:
+    for row in rows:
+        found = bearings.get(row.id)
+        # One with no bearing on the sets exported is not theirs (the query may not say).
+        if found is not None:
+            yield exported_observation(row, found)
+
+
+def retraction_rows() -> Select[Any]:
+    """Retractions as rows with the UUID of the observation each withdraws (`observation`)."""
+    table = Retraction.__table__
+    return (
+        select(
+            table.c.observation_id,
+            *(table.c[name] for name in RETRACTION_FIELDS),
+            Observation.__table__.c.uuid.label("observation"),
+        )
+        .join_from(table, Observation.__table__)
+        .order_by(table.c.recorded_at, table.c.uuid)
+    )
+
+
+def assessment_rows() -> Select[Any]:
+    """Assessments as rows with the UUID of the one each supersedes (`supersedes`)."""
+    table = Assessment.__table__
+    superseded = aliased(table)
+    return (
+        select(
+            table.c.id,
+            table.c.indicator_id,
+            *(table.c[name] for name in ASSESSMENT_FIELDS),
+            superseded.c.uuid.label("supersedes"),
+        )
+        .outerjoin_from(table, superseded, table.c.supersedes_id == superseded.c.id)
+        .order_by(table.c.effective_on, table.c.recorded_at, table.c.uuid)
+    )
+
+
 def bearings_where(
-    session: Session, names: Names, condition: Any
+    connection: Connection, names: Names, condition: Any
 ) -> dict[int, list[ExportedBearing]]:
     """The bearings of the observations links matching `condition`, per observation, in order."""
     found: dict[int, list[ExportedBearing]] = defaultdict(list)
-    for link in session.exec(select(ObservationIndicator).where(condition)).all():
-        slug, key = names.indicators[link.indicator_id]
-        found[link.observation_id].append(
-            ExportedBearing.model_construct(set=slug, indicator=key, bearing=link.bearing)  # type: ignore[arg-type]
-        )
-    return {o: sorted(links, key=lambda b: (b.set, b.indicator)) for o, links in found.items()}
+    query = select(
+        ObservationIndicator.observation_id,
+        ObservationIndicator.indicator_id,
+        ObservationIndicator.bearing,
+    ).where(condition)
+    for observation_id, indicator_id, bearing in _streamed(connection, query):
+        found[observation_id].append(names.bearing(indicator_id, bearing))
+    for links in found.values():
+        if len(links) > 1:
+            links.sort(key=lambda b: (b.set, b.indicator))
+    return found
 
 
-def evidence_of(session: Session, assessment_ids: list[int], names: Names) -> dict[int, list[str]]:
+def evidence_where(connection: Connection, condition: Any) -> dict[int, list[str]]:
+    """The UUIDs of the observations cited by the assessments matching `condition`, sorted,
+    per assessment id."""
     cited: dict[int, list[str]] = defaultdict(list)
-    for assessment_id, observation_id in session.exec(
-        select(AssessmentEvidence.assessment_id, AssessmentEvidence.observation_id).where(
-            col(AssessmentEvidence.assessment_id).in_(assessment_ids)
-        )
-    ).all():
-        cited[assessment_id].append(names.observation_uuids[observation_id])
-    return {a: sorted(uuids) for a, uuids in cited.items()}
+    query = (
+        select(AssessmentEvidence.assessment_id, Observation.uuid)
+        .join_from(AssessmentEvidence, Observation)
+        .join_from(AssessmentEvidence, Assessment)
+        .where(condition)
+    )
+    for assessment_id, uuid in _streamed(connection, query):
+        cited[assessment_id].append(uuid)
+    for uuids in cited.values():
+        uuids.sort()
+    return cited
 
 
 def exported_set(session: Session, indicator_set: IndicatorSet) -> ExportedSet:
@@ -192,51 +298,51 @@ def exported_set(session: Session, indicator_set: IndicatorSet) -> ExportedSet:
     )
 
 
-def exported_observation(o: Observation, bearings: list[ExportedBearing]) -> ExportedObservation:
-    return ExportedObservation.model_construct(
-        uuid=o.uuid,
-        event_date=o.event_date,
-        recorded_at=o.recorded_at,
-        summary=o.summary,
-        quote=o.quote,
-        note=o.note,
-        source_title=o.source_title,
-        source_publisher=o.source_publisher,
-        source_url=o.source_url,
-        source_date=o.source_date,
-        unsourced=o.unsourced,
-        reliability=o.reliability,  # type: ignore[arg-type]
-        credibility=o.credibility,
-        author=o.author,
-        bearings=bearings,
+# Each record's fields in the model's order: pydantic writes a record's fields in the order of
+# its values, and `built` takes them as given.
+
+
+def exported_observation(row: Any, bearings: list[ExportedBearing]) -> ExportedObservation:
+    """From an observation's row as `observation_rows` reads it: its exported fields first, in
+    order (an export reads a million of them)."""
+    values = dict(zip(OBSERVATION_FIELDS, row, strict=False))
+    values["bearings"] = bearings
+    return built(ExportedObservation, values)
+
+
+def exported_retraction(row: Any) -> ExportedRetraction:
+    """From a retraction's row with the withdrawn observation's UUID (`retraction_rows`)."""
+    return built(
+        ExportedRetraction,
+        {
+            "uuid": row.uuid,
+            "observation": row.observation,
+            "reason": row.reason,
+            "author": row.author,
+            "recorded_at": row.recorded_at,
+        },
     )
 
 
-def exported_retraction(r: Retraction, names: Names) -> ExportedRetraction:
-    return ExportedRetraction.model_construct(
-        uuid=r.uuid,
-        observation=names.observation_uuids[r.observation_id],
-        reason=r.reason,
-        author=r.author,
-        recorded_at=r.recorded_at,
-    )
-
-
-def exported_assessment(a: Assessment, names: Names, evidence: list[str]) -> ExportedAssessment:
-    slug, key = names.indicators[a.indicator_id]
-    return ExportedAssessment.model_construct(
-        uuid=a.uuid,
-        set=slug,
-        indicator=key,
-        status=a.status,  # type: ignore[arg-type]
-        direction=a.direction,  # type: ignore[arg-type]
-        confidence=a.confidence,  # type: ignore[arg-type]
-        rationale=a.rationale,
-        author=a.author,
-        effective_on=a.effective_on,
-        recorded_at=a.recorded_at,
-        evidence=evidence,
-        supersedes=None if a.supersedes_id is None else names.assessment_uuids[a.supersedes_id],
+def exported_assessment(row: Any, names: Names, evidence: list[str]) -> ExportedAssessment:
+    """From an assessment's row with the superseded one's UUID (`assessment_rows`)."""
+    slug, key = names.indicators[row.indicator_id]
+    return built(
+        ExportedAssessment,
+        {
+            "uuid": row.uuid,
+            "set": slug,
+            "indicator": key,
+            "status": row.status,
+            "direction": row.direction,
+            "confidence": row.confidence,
+            "rationale": row.rationale,
+            "author": row.author,
+            "effective_on": row.effective_on,
+            "recorded_at": row.recorded_at,
+            "evidence": evidence,
+            "supersedes": row.supersedes,
+        },
     )
 
 

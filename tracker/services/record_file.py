@@ -21,8 +21,12 @@ parses is one tracker can load whole.
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -33,6 +37,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -52,9 +57,12 @@ def no_progress(_what: str, _done: int, _total: int) -> None:
     return None
 
 
-def counted(items: Sequence[T], what: str, progress: Progress, every: int = 500) -> Iterator[T]:
-    """The items, telling `progress` every so often how many have been handled."""
-    total = len(items)
+def counted(
+    items: Iterable[T], what: str, progress: Progress, total: int | None = None, every: int = 500
+) -> Iterator[T]:
+    """The items, telling `progress` every so often how many have been handled; `total` is
+    how many there are, when `items` cannot say (rows read as they come)."""
+    total = len(items) if total is None else total  # type: ignore[arg-type]
     for done, item in enumerate(items):
         if done % every == 0:
             progress(what, done, total)
@@ -63,18 +71,75 @@ def counted(items: Sequence[T], what: str, progress: Progress, every: int = 500)
 
 
 T = TypeVar("T")
+R = TypeVar("R", bound=BaseModel)
+
+
+# Objects made in a block of `collecting_cycles_at_the_end` beyond which they are set aside
+# when it ends (a test's import makes a few thousand; an archive's, tens of millions).
+_SET_ASIDE_BEYOND = 1_000_000
+
+
+@contextmanager
+def collecting_cycles_at_the_end() -> Iterator[None]:
+    """For making or reading hundreds of thousands of records. Python's cycle collector, run
+    every few hundred allocations, walks every live object again each time: half of reading a
+    large export went to it, though records hold no cycles. It is held off for the block.
+
+    Turned back on, it would walk everything the block made three times over before leaving it
+    alone (seconds, for an archive). When that is much, it is set aside instead (`gc.freeze`):
+    still freed as usual once unused, never walked. The price is that a reference cycle that
+    became garbage during the block is never collected: a session's few objects, once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            if gc.get_count()[0] > _SET_ASIDE_BEYOND:
+                gc.freeze()
+            gc.enable()
+
+
+def built(model: type[R], fields: dict[str, Any]) -> R:
+    """`model.model_construct(**fields)` where `fields` names every field of `model`, as an
+    export's records do: the same record, without model_construct's bookkeeping of defaults,
+    which costs more than reading the row (a second for each 50,000 records). Like
+    model_construct it checks nothing, so only for values the database or the format already
+    vouch for. The models are frozen, so the records of a model share one set of field names."""
+    record = model.__new__(model)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", _all_fields(model))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
+
+
+_FIELD_NAMES: dict[type[BaseModel], set[str]] = {}
+
+
+def _all_fields(model: type[BaseModel]) -> set[str]:
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = set(model.model_fields)
+    return names
+
+
+# A large import checks millions of fields: these are written to cost little on the text
+# nearly all of them hold.
 
 
 def _analyst_text(value: str) -> str:
     """What the app would accept: something written, and no invisible control characters."""
-    _no_control_characters(value)
-    if not value.strip():
+    if not value.isprintable():
+        _no_control_characters(value)
+    if not value or value.isspace():
         raise ValueError("is empty")
     return value
 
 
-def _no_control_characters(value: str | None) -> str | None:
-    if value is not None:
+def _no_control_characters(value: str) -> str:
+    # Control characters are never printable; most text is, and needs no closer look.
+    if not value.isprintable():
         try:
             inputs.optional_text(value)
         except inputs.InputError as exc:
@@ -91,7 +156,8 @@ def _utc(value: datetime) -> datetime:
 
 
 Text = Annotated[str, AfterValidator(_analyst_text)]
-OptionalText = Annotated[str | None, AfterValidator(_no_control_characters)]
+# Checked when there is text: None needs no check.
+OptionalText = Annotated[str, AfterValidator(_no_control_characters)] | None
 Moment = Annotated[AwareDatetime, AfterValidator(_utc)]
 Position = Annotated[int, Field(ge=-(2**31), lt=2**31)]
 # Slugs and keys as the definition files write them.
@@ -269,20 +335,45 @@ class RecordFile(_Record):
             _once(f"indicator of set '{s.slug}'", [i.key for i in s.indicators])
         _once("observation", [o.uuid for o in self.observations])
         for o in self.observations:
-            _once(f"bearing of observation {o.uuid}", [(b.set, b.indicator) for b in o.bearings])
+            # Most bear on one indicator and cite one observation: nothing to name twice.
+            if len(o.bearings) > 1:
+                _once(
+                    f"bearing of observation {o.uuid}", [(b.set, b.indicator) for b in o.bearings]
+                )
         _once("retraction", [r.uuid for r in self.retractions])
         _once("retracted observation", [r.observation for r in self.retractions])
         _once("assessment", [a.uuid for a in self.assessments])
         for a in self.assessments:
-            _once(f"evidence of assessment {a.uuid}", a.evidence)
+            if len(a.evidence) > 1:
+                _once(f"evidence of assessment {a.uuid}", a.evidence)
         _once("issued briefing", [b.uuid for b in self.issued_briefings])
         return self
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2) + "\n"
+        # Joined as UTF-8 and decoded once: the text of an archive, with its curly quotes, takes
+        # two bytes a character as a str, and its pieces would be held as well as the whole.
+        return b"".join(self._json_pieces()).decode()
+
+    def json_parts(self) -> Iterator[str]:
+        """`to_json()` in pieces of a few thousand records, to write one after the other."""
+        for piece in self._json_pieces():
+            yield piece.decode()
+
+    def _json_pieces(self) -> Iterator[bytes]:
+        """The text of `model_dump_json(indent=2)` and a newline, as UTF-8, in pieces: pydantic
+        writing an archive's million records in one piece took twice as long."""
+        names = list(type(self).model_fields)
+        yield b"{\n"
+        for n, name in enumerate(names):
+            yield f'  "{name}": '.encode()
+            yield from _json_one_level_in(getattr(self, name), _field_adapter(name))
+            yield b",\n" if n < len(names) - 1 else b"\n"
+        yield b"}\n"
 
 
 def _once(what: str, keys: Sequence[object]) -> None:
+    if len(set(keys)) == len(keys):
+        return
     seen: set[object] = set()
     for key in keys:
         if key in seen:
@@ -291,8 +382,60 @@ def _once(what: str, keys: Sequence[object]) -> None:
         seen.add(key)
 
 
+# Records per piece of `RecordFile._json_pieces`.
+_RECORDS_PER_PIECE = 2_000
+
+
+@functools.cache
+def _field_adapter(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(RecordFile.model_fields[name].annotation)
+
+
+def _json_one_level_in(value: Any, adapter: TypeAdapter[Any]) -> Iterator[bytes]:
+    """`value` as pydantic writes it inside the file's object, lists a few thousand records at
+    a time."""
+    if not (isinstance(value, list) and value):
+        yield adapter.dump_json(value, indent=2).replace(b"\n", b"\n  ")
+        return
+    yield b"[\n"
+    for start in range(0, len(value), _RECORDS_PER_PIECE):
+        written = adapter.dump_json(value[start : start + _RECORDS_PER_PIECE], indent=2)
+        # "[\n  {...},\n  {...}\n]": the records without their brackets, one level further in.
+        yield b"  " + written[2:-2].replace(b"\n", b"\n  ")
+        yield b",\n" if start + _RECORDS_PER_PIECE < len(value) else b"\n  ]"
+
+
+# How tracker starts every file it writes; the version is then known without reading the
+# whole file twice.
+_WRITTEN_VERSION = re.compile(r'\s*\{\s*"tracker_export"\s*:\s*([0-9]{1,9})\s*[,}]')
+
+
 def read_record_file(text: str, name: str) -> RecordFile:
     """The file checked whole, or an InputError saying what is wrong and where."""
+    with collecting_cycles_at_the_end():
+        return _as_tracker_wrote_it(text) or _read_step_by_step(text, name)
+
+
+def _as_tracker_wrote_it(text: str) -> RecordFile | None:
+    """The file, when it starts as tracker writes it and is valid; None otherwise, and then
+    `_read_step_by_step` finds what is wrong in the order it always has. Reading it as JSON
+    first, only to learn its version, cost a fifth of an import.
+
+    The result is the same: pydantic reads JSON as json.loads does (the same refusals: cut
+    short, control characters, numbers too long; the last of two same keys counts), and a
+    file whose version is given twice, differently, is left to the careful path."""
+    written = _WRITTEN_VERSION.match(text)
+    if written is None or int(written[1]) not in READABLE_VERSIONS:
+        return None
+    version = int(written[1])
+    try:
+        record = RecordFile.model_validate_json(text, context={"version": version})
+    except ValidationError:
+        return None
+    return record if record.tracker_export == version else None
+
+
+def _read_step_by_step(text: str, name: str) -> RecordFile:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -11,37 +11,58 @@ loaded at different times: those differing only in when they were loaded are the
 What an assessment supersedes is linked once every assessment of the file is in (it may come
 later in the file, or be held here already), and must be an assessment of the same indicator.
 A record with no `supersedes` (made, or exported, before tracker kept it) agrees with any.
+
+An archive brings a million observations. The records held here are looked up a few hundred
+UUIDs at a time (or all read, when there are fewer) before the file's records are gone through
+in order, so the first problem in the file is still the one reported; new rows are written
+thousands at a time (`bulk_rows`), not as one table object each. All in the one write
+transaction: a problem found late still leaves nothing written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import date
+from itertools import chain
+from typing import Any
 
+from sqlalchemy import Connection, Select, Table, bindparam, func, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from tracker.services import inputs
+from tracker.services.bulk_rows import RowWriter, ids_after, last_id
 from tracker.services.record_export import (
+    OBSERVATION_FIELDS,
     Names,
+    assessment_rows,
     bearings_where,
-    evidence_of,
+    evidence_where,
     exported_assessment,
     exported_briefing,
     exported_observation,
     exported_retraction,
+    observation_rows,
+    retraction_rows,
 )
 from tracker.services.record_file import (
     ExportedAssessment,
+    ExportedBearing,
     ExportedBriefing,
     ExportedObservation,
     ExportedRetraction,
     ExportedSet,
     Progress,
     RecordFile,
+    collecting_cycles_at_the_end,
     counted,
     no_progress,
 )
 from tracker.services.seeding import SEED_AUTHOR
 from tracker.storage.database import Database
+from tracker.storage.fulltext import indexed_at_the_end
 from tracker.storage.models import (
     Assessment,
     AssessmentEvidence,
@@ -56,6 +77,10 @@ from tracker.storage.models import (
 
 # Conflicts listed in the message; the rest are counted.
 SHOWN_CONFLICTS = 5
+# Rows written per statement, and values asked about per query (well under what either engine
+# takes as parameters of one statement).
+ROWS_PER_WRITE = 5_000
+VALUES_PER_QUERY = 500
 
 
 @dataclass
@@ -77,27 +102,20 @@ def import_record(
 ) -> ImportReport:
     report = ImportReport()
     conflicts: list[str] = []
-    with db.writing() as session:
+    with collecting_cycles_at_the_end(), db.writing() as session:
         for exported in record.sets:
             _merge_set(session, exported, report)
         session.flush()
         names = Names.read(session)
         _check_references(record, names)
-        merge = _Merge(session, names, _IdsByUuid.read(session, record), report, conflicts)
-        for observation in counted(record.observations, "observations", progress):
-            merge.observation(observation)
-        session.flush()
-        # Read again: the observations just added are cited by what follows.
-        merge.names = Names.read(session)
-        merge.ids = _IdsByUuid.read(session, record)
-        for retraction in record.retractions:
-            merge.retraction(retraction)
-        for assessment in counted(record.assessments, "assessments", progress):
-            merge.assessment(assessment)
-        session.flush()
-        merge.supersessions(record.assessments)
-        for briefing in record.issued_briefings:
-            merge.briefing(briefing)
+        connection = session.connection()
+        with _bulk_writing(connection):
+            merge = _Merge(connection, names, report, conflicts)
+            merge.observations(record.observations, record.assessments, progress)
+            merge.retractions(record.retractions)
+            merge.assessments(record.assessments, progress)
+            merge.supersessions(record.assessments)
+            merge.briefings(record.issued_briefings)
         if conflicts:
             shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
             more = len(conflicts) - SHOWN_CONFLICTS
@@ -108,33 +126,55 @@ def import_record(
     return report
 
 
-@dataclass
-class _IdsByUuid:
-    observations: dict[str, int]
-    observation_rows: dict[str, Observation]
-    retractions: dict[str, Retraction]
-    assessments: dict[str, Assessment]
-    briefings: dict[str, IssuedBriefing]
-
-    @classmethod
-    def read(cls, session: Session, record: RecordFile) -> _IdsByUuid:
-        wanted = {o.uuid for o in record.observations} | {r.observation for r in record.retractions}
-        wanted |= {uuid for a in record.assessments for uuid in a.evidence}
-        observations = session.exec(
-            select(Observation).where(col(Observation.uuid).in_(wanted))
-        ).all()
-        return cls(
-            observations={o.uuid: o.id or 0 for o in observations},
-            observation_rows={o.uuid: o for o in observations},
-            retractions=_by_uuid(session, Retraction, [r.uuid for r in record.retractions]),
-            assessments=_by_uuid(session, Assessment, [a.uuid for a in record.assessments]),
-            briefings=_by_uuid(session, IssuedBriefing, [b.uuid for b in record.issued_briefings]),
-        )
+def _where_in(
+    connection: Connection, query: Select[Any], column: Any, values: Collection[Any]
+) -> Iterator[Any]:
+    """The rows of `query` whose `column` (selected under its own name) is one of `values`:
+    asked a few hundred at a time, or, when the table holds fewer rows than that (a new
+    database holds none), read whole."""
+    if not values:
+        return
+    held = connection.execute(select(func.count()).select_from(column.table)).scalar_one()
+    if held <= len(values):
+        wanted = values if isinstance(values, set | dict) else set(values)
+        key = column.key
+        yield from (row for row in connection.execute(query) if getattr(row, key) in wanted)
+        return
+    listed = list(values)
+    for start in range(0, len(listed), VALUES_PER_QUERY):
+        chunk = listed[start : start + VALUES_PER_QUERY]
+        yield from connection.execute(query.where(column.in_(chunk)))
 
 
-def _by_uuid(session: Session, model: type, uuids: list[str]) -> dict:  # type: ignore[type-arg]
-    rows = session.exec(select(model).where(col(model.uuid).in_(uuids))).all()  # type: ignore[attr-defined]
-    return {row.uuid: row for row in rows}
+@contextmanager
+def _bulk_writing(connection: Connection) -> Iterator[None]:
+    """SQLite keeps 2 MB of the file in memory by default: writing an archive's indexes then
+    reads most pages back from the disk cache, page by page, several times over. For the
+    import it keeps up to 256 MB, and goes back to what it kept before."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = {-256 * 1024}")
+    try:
+        yield
+    finally:
+        # Not to hide why an import failed: the setting is only this connection's memory.
+        with suppress(SQLAlchemyError):
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
+def _indexing_many(connection: Connection, adding: int) -> Iterator[None]:
+    """Observations are indexed for search row by row as they are written, unless they are
+    many beside those held: then the index is rebuilt once, at the end, which costs about a
+    fifth of indexing the same rows one by one (SQLite; see `indexed_at_the_end`)."""
+    held = connection.execute(select(func.count()).select_from(Observation)).scalar_one()
+    if adding and adding * 4 >= held:
+        with indexed_at_the_end(connection):
+            yield
+    else:
+        yield
 
 
 def _merge_set(session: Session, exported: ExportedSet, report: ImportReport) -> None:
@@ -195,9 +235,11 @@ def _merge_set(session: Session, exported: ExportedSet, report: ImportReport) ->
 
 def _check_references(record: RecordFile, names: Names) -> None:
     """Every set and indicator a record names exists, in the file or here."""
-    known = set(names.indicators.values())
-    named = [(b.set, b.indicator) for o in record.observations for b in o.bearings]
-    named += [(a.set, a.indicator) for a in record.assessments]
+    known = names.indicator_ids
+    named = chain(
+        ((b.set, b.indicator) for o in record.observations for b in o.bearings),
+        ((a.set, a.indicator) for a in record.assessments),
+    )
     for slug, key in named:
         if (slug, key) not in known:
             raise inputs.InputError(
@@ -209,104 +251,91 @@ def _check_references(record: RecordFile, names: Names) -> None:
 
 
 def _set_id(names: Names, slug: str) -> int:
-    for set_id, held in names.set_slugs.items():
-        if held == slug:
-            return set_id
-    raise inputs.InputError(
-        f"the file refers to set '{slug}', which neither the file nor this database defines; "
-        "nothing was imported"
-    )
-
-
-def _indicator_id(names: Names, slug: str, key: str) -> int:
-    for indicator_id, named in names.indicators.items():
-        if named == (slug, key):
-            return indicator_id
-    raise AssertionError("checked by _check_references")
+    set_id = names.set_ids.get(slug)
+    if set_id is None:
+        raise inputs.InputError(
+            f"the file refers to set '{slug}', which neither the file nor this database "
+            "defines; nothing was imported"
+        )
+    return set_id
 
 
 @dataclass
 class _Merge:
-    """One import's merging of records into the open write session, and what it found."""
+    """One import's merging of records into the open write transaction, and what it found."""
 
-    session: Session
+    connection: Connection
     names: Names
-    ids: _IdsByUuid
     report: ImportReport
     conflicts: list[str]
-    # The assessments added, by UUID: what each supersedes is linked in a second pass.
-    added_assessments: dict[str, Assessment] = field(default_factory=dict)
+    # The ids of the observations the file holds or refers to, by UUID, as they become known.
+    observation_ids: dict[str, int] = field(default_factory=dict)
+    # The assessments added, id by UUID: what each supersedes is linked in a second pass.
+    added_assessments: dict[str, int] = field(default_factory=dict)
+    # The event date of each bearing of the observations written that assessments cite, by
+    # (observation id, indicator id): an assessment may cite only what bore on its indicator
+    # by its date.
+    cited_bearings: dict[tuple[int, int], date] = field(default_factory=dict)
 
-    def observation(self, exported: ExportedObservation) -> None:
-        held = self.ids.observation_rows.get(exported.uuid)
-        if held is not None:
-            self.held_observation(held, exported)
-            return
-        observation = Observation(**exported.model_dump(exclude={"bearings"}))
-        self.session.add(observation)
-        self.session.flush()
-        self.ids.observations[exported.uuid] = observation.id or 0
-        for bearing in exported.bearings:
-            self.session.add(
-                ObservationIndicator(
-                    observation_id=observation.id or 0,
-                    indicator_id=_indicator_id(self.names, bearing.set, bearing.indicator),
-                    bearing=bearing.bearing,
-                    event_date=exported.event_date,
-                )
-            )
-        self.report.add("observations")
-
-    def retraction(self, retraction: ExportedRetraction) -> None:
-        held = self.ids.retractions.get(retraction.uuid)
-        if held is not None:
-            self.compare(exported_retraction(held, self.names), retraction)
-            return
-        observation_id = self.ids.observations.get(retraction.observation)
-        if observation_id is None:
-            raise inputs.InputError(
-                f"retraction {retraction.uuid} withdraws observation "
-                f"{retraction.observation}, which neither the file nor this database holds; "
-                "nothing was imported"
-            )
-        earlier = self.session.exec(
-            select(Retraction).where(Retraction.observation_id == observation_id)
-        ).first()
-        if earlier is not None:
-            self.conflicts.append(
-                f"observation {retraction.observation} is retracted in both, by different "
-                f"retractions ({earlier.uuid} here, {retraction.uuid} in the file)"
-            )
-            return
-        self.session.add(
-            Retraction(
-                observation_id=observation_id, **retraction.model_dump(exclude={"observation"})
-            )
+    def observations(
+        self,
+        observations: list[ExportedObservation],
+        assessments: list[ExportedAssessment],
+        progress: Progress,
+    ) -> None:
+        held, held_bearings = self.held_observations([o.uuid for o in observations])
+        self.observation_ids.update((uuid, row.id) for uuid, row in held.items())
+        cited = {uuid for a in assessments for uuid in a.evidence}
+        writer = _ObservationWriter(
+            self.connection, self.names, self.observation_ids, cited, self.cited_bearings
         )
-        self.report.add("retractions")
+        with _indexing_many(self.connection, len(observations) - len(held)):
+            for exported in counted(observations, "observations", progress):
+                row = held.get(exported.uuid)
+                if row is None:
+                    writer.add(exported)
+                    self.report.add("observations")
+                else:
+                    self.held_observation(row, held_bearings.get(row.id, []), exported, writer)
+            writer.write()
 
-    def briefing(self, briefing: ExportedBriefing) -> None:
-        held = self.ids.briefings.get(briefing.uuid)
-        if held is not None:
-            self.compare(exported_briefing(held, self.names), briefing)
-            return
-        set_id = _set_id(self.names, briefing.set)
-        self.session.add(IssuedBriefing(set_id=set_id, **briefing.model_dump(exclude={"set"})))
-        self.report.add("issued briefings")
+    def held_observations(
+        self, uuids: list[str]
+    ) -> tuple[dict[str, Any], dict[int, list[ExportedBearing]]]:
+        """The rows of the observations held here among `uuids`, by UUID, and their bearings."""
+        table = Observation.__table__
+        query = observation_rows().order_by(None)
+        held = {row.uuid: row for row in _where_in(self.connection, query, table.c.uuid, uuids)}
+        held_ids = [row.id for row in held.values()]
+        bearings: dict[int, list[ExportedBearing]] = {}
+        for start in range(0, len(held_ids), VALUES_PER_QUERY):
+            chunk = held_ids[start : start + VALUES_PER_QUERY]
+            condition = col(ObservationIndicator.observation_id).in_(chunk)
+            bearings.update(bearings_where(self.connection, self.names, condition))
+        return held, bearings
 
-    def held_observation(self, held: Observation, exported: ExportedObservation) -> None:
+    def held_observation(
+        self,
+        held: Any,
+        held_bearings: list[ExportedBearing],
+        exported: ExportedObservation,
+        writer: _ObservationWriter,
+    ) -> None:
         """The same observation, compared set by set: an export of one set carries only that set's
         bearings, so a set on one side only is not a difference. Bearings the file has on a set
         the observation has none on here are added."""
-        held_bearings = bearings_where(
-            self.session, self.names, col(ObservationIndicator.observation_id) == held.id
-        ).get(held.id or 0, [])
         held_sets = {b.set for b in held_bearings}
         file_sets = {b.set for b in exported.bearings}
         shared = held_sets & file_sets
         held_view = exported_observation(held, [b for b in held_bearings if b.set in shared])
+        # In the order the held ones are read: a file written by hand may list them in another.
         file_view = exported.model_copy(
-            update={"bearings": [b for b in exported.bearings if b.set in shared]}
+            update={
+                "bearings": sorted(
+                    (b for b in exported.bearings if b.set in shared),
+                    key=lambda b: (b.set, b.indicator),
+                )
+            }
         )
         same_record = held_view.model_dump(exclude={"recorded_at"}) == file_view.model_dump(
             exclude={"recorded_at"}
@@ -316,80 +345,177 @@ class _Merge:
             self.compare(held_view, file_view)
             return
         added = [b for b in exported.bearings if b.set not in held_sets]
-        for bearing in added:
-            self.session.add(
-                ObservationIndicator(
-                    observation_id=held.id or 0,
-                    indicator_id=_indicator_id(self.names, bearing.set, bearing.indicator),
-                    bearing=bearing.bearing,
-                    event_date=held.event_date,
-                )
-            )
+        writer.add_bearings(held.id, added, held.event_date)
         if added:
             self.report.add("bearings")
         self.report.already_held += 1
 
-    def assessment(self, exported: ExportedAssessment) -> None:
-        held = self.ids.assessments.get(exported.uuid)
-        if held is not None:
-            evidence = evidence_of(self.session, [held.id or 0], self.names).get(held.id or 0, [])
-            held_view = exported_assessment(held, self.names, evidence)
-            if held_view.supersedes is None or exported.supersedes is None:
-                # One side was recorded, or exported, before tracker kept what an assessment
-                # supersedes: not knowing is no disagreement. The record held stays as it is.
-                held_view = held_view.model_copy(update={"supersedes": exported.supersedes})
-            self.compare(held_view, exported)
-            return
-        missing = [uuid for uuid in exported.evidence if uuid not in self.ids.observations]
+    def find_observations(self, uuids: set[str]) -> None:
+        """Learn the ids of the observations named that are held here but not in the file."""
+        unknown = uuids - self.observation_ids.keys()
+        query = select(Observation.uuid, Observation.id)
+        for uuid, observation_id in _where_in(self.connection, query, Observation.uuid, unknown):
+            self.observation_ids[uuid] = observation_id
+
+    def retractions(self, retractions: list[ExportedRetraction]) -> None:
+        table = Retraction.__table__
+        held = {
+            row.uuid: row
+            for row in _where_in(
+                self.connection,
+                retraction_rows().order_by(None),
+                table.c.uuid,
+                [r.uuid for r in retractions],
+            )
+        }
+        self.find_observations({r.observation for r in retractions})
+        withdrawn = {
+            self.observation_ids[r.observation]
+            for r in retractions
+            if r.observation in self.observation_ids
+        }
+        earlier = dict(
+            _where_in(
+                self.connection,
+                select(table.c.observation_id, table.c.uuid),
+                table.c.observation_id,
+                withdrawn,
+            )
+        )
+        rows = []
+        for retraction in retractions:
+            row = held.get(retraction.uuid)
+            if row is not None:
+                self.compare(exported_retraction(row), retraction)
+                continue
+            observation_id = self.observation_ids.get(retraction.observation)
+            if observation_id is None:
+                raise inputs.InputError(
+                    f"retraction {retraction.uuid} withdraws observation "
+                    f"{retraction.observation}, which neither the file nor this database holds; "
+                    "nothing was imported"
+                )
+            if observation_id in earlier:
+                self.conflicts.append(
+                    f"observation {retraction.observation} is retracted in both, by different "
+                    f"retractions ({earlier[observation_id]} here, {retraction.uuid} in the file)"
+                )
+                continue
+            rows.append(
+                [
+                    observation_id,
+                    retraction.uuid,
+                    retraction.reason,
+                    retraction.author,
+                    retraction.recorded_at,
+                ]
+            )
+            self.report.add("retractions")
+        columns = ("observation_id", "uuid", "reason", "author", "recorded_at")
+        _write(self.connection, table, columns, rows)
+
+    def assessments(self, assessments: list[ExportedAssessment], progress: Progress) -> None:
+        held, held_evidence = self.held_assessments([a.uuid for a in assessments])
+        self.find_observations({uuid for a in assessments for uuid in a.evidence})
+        dates = self.bearing_dates([a for a in assessments if a.uuid not in held])
+        writer = _AssessmentWriter(self.connection, self.observation_ids, self.added_assessments)
+        for exported in counted(assessments, "assessments", progress):
+            row = held.get(exported.uuid)
+            if row is not None:
+                self.held_assessment(row, held_evidence.get(row.id, []), exported)
+                continue
+            indicator_id = self.names.indicator_ids[(exported.set, exported.indicator)]
+            self.check_evidence(exported, indicator_id, dates)
+            writer.add(exported, indicator_id)
+            self.report.add("assessments")
+        writer.write()
+
+    def held_assessments(self, uuids: list[str]) -> tuple[dict[str, Any], dict[int, list[str]]]:
+        """The rows of the assessments held here among `uuids`, by UUID, and the UUIDs of the
+        observations each cites."""
+        table = Assessment.__table__
+        query = assessment_rows().order_by(None)
+        held = {row.uuid: row for row in _where_in(self.connection, query, table.c.uuid, uuids)}
+        held_ids = [row.id for row in held.values()]
+        evidence: dict[int, list[str]] = {}
+        for start in range(0, len(held_ids), VALUES_PER_QUERY):
+            condition = col(Assessment.id).in_(held_ids[start : start + VALUES_PER_QUERY])
+            evidence.update(evidence_where(self.connection, condition))
+        return held, evidence
+
+    def bearing_dates(self, assessments: list[ExportedAssessment]) -> dict[tuple[int, int], date]:
+        """The event date of each bearing of the observations `assessments` cite, by
+        (observation id, indicator id): kept as those this import wrote were written, and read
+        for the others."""
+        written = {observation_id for observation_id, _ in self.cited_bearings}
+        others = {
+            self.observation_ids[uuid]
+            for a in assessments
+            for uuid in a.evidence
+            if uuid in self.observation_ids
+        } - written
+        query = select(
+            ObservationIndicator.observation_id,
+            ObservationIndicator.indicator_id,
+            ObservationIndicator.event_date,
+        )
+        dates = dict(self.cited_bearings)
+        for observation_id, indicator_id, event_date in _where_in(
+            self.connection, query, ObservationIndicator.observation_id, others
+        ):
+            dates[(observation_id, indicator_id)] = event_date
+        return dates
+
+    def check_evidence(
+        self,
+        exported: ExportedAssessment,
+        indicator_id: int,
+        dates: dict[tuple[int, int], date],
+    ) -> None:
+        """The rules the app keeps when an analyst cites evidence hold for imported ones."""
+        missing = [uuid for uuid in exported.evidence if uuid not in self.observation_ids]
         if missing:
             raise inputs.InputError(
-                f"assessment {exported.uuid} cites observation {missing[0]}, which neither the "
-                "file nor this database holds; nothing was imported"
+                f"assessment {exported.uuid} cites observation {missing[0]}, which neither "
+                "the file nor this database holds; nothing was imported"
             )
-        indicator_id = _indicator_id(self.names, exported.set, exported.indicator)
         for uuid in exported.evidence:
-            # The rules the app keeps when an analyst cites evidence hold for imported ones too.
-            link = self.session.exec(
-                select(ObservationIndicator).where(
-                    ObservationIndicator.observation_id == self.ids.observations[uuid],
-                    ObservationIndicator.indicator_id == indicator_id,
+            event_date = dates.get((self.observation_ids[uuid], indicator_id))
+            if event_date is None or event_date > exported.effective_on:
+                problem = (
+                    "does not bear on its indicator" if event_date is None else "is dated after it"
                 )
-            ).first()
-            if link is None or link.event_date > exported.effective_on:
-                problem = "does not bear on its indicator" if link is None else "is dated after it"
                 raise inputs.InputError(
                     f"assessment {exported.uuid} cites observation {uuid}, which {problem}; "
                     "nothing was imported"
                 )
-        assessment = Assessment(
-            indicator_id=indicator_id,
-            # Linked by `supersessions`: what it supersedes may not be written yet.
-            **exported.model_dump(exclude={"set", "indicator", "evidence", "supersedes"}),
-        )
-        self.session.add(assessment)
-        self.session.flush()
-        self.added_assessments[exported.uuid] = assessment
-        for uuid in exported.evidence:
-            self.session.add(
-                AssessmentEvidence(
-                    assessment_id=assessment.id or 0, observation_id=self.ids.observations[uuid]
-                )
-            )
-        self.report.add("assessments")
+
+    def held_assessment(self, held: Any, evidence: list[str], exported: ExportedAssessment) -> None:
+        held_view = exported_assessment(held, self.names, evidence)
+        if held_view.supersedes is None or exported.supersedes is None:
+            # One side was recorded, or exported, before tracker kept what an assessment
+            # supersedes: not knowing is no disagreement. The record held stays as it is.
+            held_view = held_view.model_copy(update={"supersedes": exported.supersedes})
+        self.compare(held_view, exported)
 
     def supersessions(self, assessments: list[ExportedAssessment]) -> None:
         """Link each added assessment to the one it supersedes, now that all of the file's are
         written. Every `supersedes` in the file is checked, those of records already held too:
         a file that names an assessment nobody has, or another indicator's, is refused."""
-        named = {a.supersedes for a in assessments if a.supersedes is not None}
         found = {
-            uuid: (assessment_id or 0, indicator_id)
-            for assessment_id, uuid, indicator_id in self.session.exec(
-                select(Assessment.id, Assessment.uuid, Assessment.indicator_id).where(
-                    col(Assessment.uuid).in_(named)
-                )
-            ).all()
+            a.uuid: (self.added_assessments[a.uuid], self.names.indicator_ids[(a.set, a.indicator)])
+            for a in assessments
+            if a.uuid in self.added_assessments
         }
+        named = {a.supersedes for a in assessments if a.supersedes is not None} - found.keys()
+        query = select(Assessment.uuid, Assessment.id, Assessment.indicator_id)
+        found.update(
+            (uuid, (assessment_id, indicator_id))
+            for uuid, assessment_id, indicator_id in _where_in(
+                self.connection, query, Assessment.uuid, named
+            )
+        )
+        links = []
         for exported in assessments:
             if exported.supersedes is None:
                 continue
@@ -399,7 +525,7 @@ class _Merge:
                     "which neither the file nor this database holds; nothing was imported"
                 )
             superseded_id, indicator_id = found[exported.supersedes]
-            if indicator_id != _indicator_id(self.names, exported.set, exported.indicator):
+            if indicator_id != self.names.indicator_ids[(exported.set, exported.indicator)]:
                 slug, key = self.names.indicators[indicator_id]
                 raise inputs.InputError(
                     f"assessment {exported.uuid} of indicator '{exported.indicator}' supersedes "
@@ -408,7 +534,43 @@ class _Merge:
                 )
             added = self.added_assessments.get(exported.uuid)
             if added is not None:
-                added.supersedes_id = superseded_id
+                links.append({"linked": added, "superseded": superseded_id})
+        if links:
+            table = Assessment.__table__
+            self.connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("linked"))
+                .values(supersedes_id=bindparam("superseded")),
+                links,
+            )
+
+    def briefings(self, briefings: list[ExportedBriefing]) -> None:
+        table = IssuedBriefing.__table__
+        held = {
+            row.uuid: row
+            for row in _where_in(
+                self.connection, select(table), table.c.uuid, [b.uuid for b in briefings]
+            )
+        }
+        rows = []
+        for briefing in briefings:
+            row = held.get(briefing.uuid)
+            if row is not None:
+                self.compare(exported_briefing(row, self.names), briefing)
+                continue
+            rows.append(
+                [
+                    _set_id(self.names, briefing.set),
+                    briefing.uuid,
+                    briefing.period_start,
+                    briefing.period_end,
+                    briefing.author,
+                    briefing.issued_at,
+                ]
+            )
+            self.report.add("issued briefings")
+        columns = ("set_id", "uuid", "period_start", "period_end", "author", "issued_at")
+        _write(self.connection, table, columns, rows)
 
     def compare(self, held: object, exported: object) -> None:
         """The same record, or a conflict; records both loaded from the definitions count as the
@@ -431,3 +593,147 @@ class _Merge:
         self.conflicts.append(
             f"{kind} {getattr(exported, 'uuid', '')} differs in {', '.join(different)}"
         )
+
+
+def _write(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]
+) -> None:
+    writer = RowWriter(connection, table, columns)
+    for start in range(0, len(rows), ROWS_PER_WRITE):
+        writer.write(rows[start : start + ROWS_PER_WRITE])
+
+
+def _write_with_ids(
+    writer: RowWriter, table: Table, rows: list[list[Any]], uuids: list[str], ids: dict[str, int]
+) -> None:
+    """Write rows that each carry a UUID, and learn the id each was given: those above the
+    highest id before. Should an id have been handed out below it (never by tracker), that row
+    is looked up by its UUID."""
+    before = last_id(writer.connection, table)
+    writer.write(rows)
+    written = ids_after(writer.connection, table, before)
+    missing = [uuid for uuid in uuids if uuid not in written]
+    if missing:
+        query = select(table.c.uuid, table.c.id)
+        written.update(_where_in(writer.connection, query, table.c.uuid, missing))
+    ids.update(written)
+
+
+_BEARING_COLUMNS = ("observation_id", "indicator_id", "bearing", "event_date")
+
+
+@dataclass
+class _ObservationWriter:
+    """New observations and bearings, written a batch at a time; the ids of the observations
+    written are added to `ids`."""
+
+    connection: Connection
+    names: Names
+    ids: dict[str, int]
+    # The UUIDs of the observations assessments cite, and where to keep their bearings' dates.
+    cited: set[str]
+    cited_bearings: dict[tuple[int, int], date]
+    waiting: list[ExportedObservation] = field(default_factory=list)
+    bearings: list[list[Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.observation_rows = RowWriter(
+            self.connection, Observation.__table__, OBSERVATION_FIELDS
+        )
+        self.bearing_rows = RowWriter(
+            self.connection, ObservationIndicator.__table__, _BEARING_COLUMNS
+        )
+
+    def add(self, exported: ExportedObservation) -> None:
+        self.waiting.append(exported)
+        if len(self.waiting) >= ROWS_PER_WRITE:
+            self.write()
+
+    def add_bearings(
+        self, observation_id: int, bearings: list[ExportedBearing], event_date: date
+    ) -> None:
+        indicator_ids = self.names.indicator_ids
+        self.bearings.extend(
+            [observation_id, indicator_ids[(b.set, b.indicator)], b.bearing, event_date]
+            for b in bearings
+        )
+
+    def write(self) -> None:
+        if self.waiting:
+            rows = [[o.__dict__[name] for name in OBSERVATION_FIELDS] for o in self.waiting]
+            uuids = [o.uuid for o in self.waiting]
+            _write_with_ids(self.observation_rows, Observation.__table__, rows, uuids, self.ids)
+            indicator_ids = self.names.indicator_ids
+            for exported in self.waiting:
+                observation_id = self.ids[exported.uuid]
+                self.add_bearings(observation_id, exported.bearings, exported.event_date)
+                if exported.uuid in self.cited:
+                    for b in exported.bearings:
+                        key = (observation_id, indicator_ids[(b.set, b.indicator)])
+                        self.cited_bearings[key] = exported.event_date
+            self.waiting.clear()
+        self.bearing_rows.write(self.bearings)
+        self.bearings.clear()
+
+
+_ASSESSMENT_COLUMNS = (
+    "uuid",
+    "indicator_id",
+    "status",
+    "direction",
+    "confidence",
+    "rationale",
+    "author",
+    "effective_on",
+    "recorded_at",
+)
+
+
+@dataclass
+class _AssessmentWriter:
+    """New assessments and the evidence they cite, written a batch at a time; the ids of the
+    assessments written are added to `ids`. What each supersedes is linked afterwards."""
+
+    connection: Connection
+    observation_ids: dict[str, int]
+    ids: dict[str, int]
+    waiting: list[tuple[ExportedAssessment, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.assessment_rows = RowWriter(self.connection, Assessment.__table__, _ASSESSMENT_COLUMNS)
+        self.evidence_rows = RowWriter(
+            self.connection, AssessmentEvidence.__table__, ("assessment_id", "observation_id")
+        )
+
+    def add(self, exported: ExportedAssessment, indicator_id: int) -> None:
+        self.waiting.append((exported, indicator_id))
+        if len(self.waiting) >= ROWS_PER_WRITE:
+            self.write()
+
+    def write(self) -> None:
+        if not self.waiting:
+            return
+        rows = [
+            [
+                a.uuid,
+                indicator_id,
+                a.status,
+                a.direction,
+                a.confidence,
+                a.rationale,
+                a.author,
+                a.effective_on,
+                a.recorded_at,
+            ]
+            for a, indicator_id in self.waiting
+        ]
+        uuids = [a.uuid for a, _ in self.waiting]
+        _write_with_ids(self.assessment_rows, Assessment.__table__, rows, uuids, self.ids)
+        evidence = [
+            [self.ids[a.uuid], self.observation_ids[uuid]]
+            for a, _ in self.waiting
+            for uuid in a.evidence
+        ]
+        for start in range(0, len(evidence), ROWS_PER_WRITE):
+            self.evidence_rows.write(evidence[start : start + ROWS_PER_WRITE])
+        self.waiting.clear()
