@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from tracker.services.lookup import find_set
 from tracker.services.record_file import (
+    ASSESSMENT_FIELDS,
     RECORD_FILE_VERSION,
     ExportedAssessment,
     ExportedBearing,
@@ -58,16 +59,6 @@ ROWS_AT_A_TIME = 5_000
 # The fields of the exported records that are columns of their tables, named alike there.
 OBSERVATION_FIELDS = tuple(name for name in ExportedObservation.model_fields if name != "bearings")
 RETRACTION_FIELDS = ("uuid", "reason", "author", "recorded_at")
-ASSESSMENT_FIELDS = (
-    "uuid",
-    "status",
-    "direction",
-    "confidence",
-    "rationale",
-    "author",
-    "effective_on",
-    "recorded_at",
-)
 
 
 @dataclass(frozen=True)

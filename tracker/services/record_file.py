@@ -304,6 +304,20 @@ class ExportedAssessment(_Record):
         return self
 
 
+# The fields of an exported assessment that are columns of the assessment table, named alike
+# there (the others name the indicator, the evidence and what it supersedes).
+ASSESSMENT_FIELDS = (
+    "uuid",
+    "status",
+    "direction",
+    "confidence",
+    "rationale",
+    "author",
+    "effective_on",
+    "recorded_at",
+)
+
+
 class ExportedBriefing(_Record):
     uuid: Uuid
     set: Key

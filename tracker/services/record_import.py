@@ -48,6 +48,7 @@ from tracker.services.record_export import (
     retraction_rows,
 )
 from tracker.services.record_file import (
+    ASSESSMENT_FIELDS,
     ExportedAssessment,
     ExportedBearing,
     ExportedBriefing,
@@ -676,17 +677,7 @@ class _ObservationWriter:
         self.bearings.clear()
 
 
-_ASSESSMENT_COLUMNS = (
-    "uuid",
-    "indicator_id",
-    "status",
-    "direction",
-    "confidence",
-    "rationale",
-    "author",
-    "effective_on",
-    "recorded_at",
-)
+_ASSESSMENT_COLUMNS = ("indicator_id", *ASSESSMENT_FIELDS)
 
 
 @dataclass
@@ -714,17 +705,7 @@ class _AssessmentWriter:
         if not self.waiting:
             return
         rows = [
-            [
-                a.uuid,
-                indicator_id,
-                a.status,
-                a.direction,
-                a.confidence,
-                a.rationale,
-                a.author,
-                a.effective_on,
-                a.recorded_at,
-            ]
+            [indicator_id, *(getattr(a, name) for name in ASSESSMENT_FIELDS)]
             for a, indicator_id in self.waiting
         ]
         uuids = [a.uuid for a, _ in self.waiting]
