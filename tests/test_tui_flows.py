@@ -157,12 +157,18 @@ def static_text(pilot: Pilot[None], selector: str) -> str:
 
 
 def table_rows(pilot: Pilot[None], selector: str) -> list[str]:
-    table = pilot.app.screen.query_one(selector, DataTable)
+    table = pilot.app.screen.query_one(selector)
+    if isinstance(table, LogTable):
+        return table.row_keys()
+    assert isinstance(table, DataTable)
     return [str(row.key.value) for row in table.ordered_rows]
 
 
 def cell(pilot: Pilot[None], selector: str, row_key: str, column: int) -> str:
-    table = pilot.app.screen.query_one(selector, DataTable)
+    table = pilot.app.screen.query_one(selector)
+    if isinstance(table, LogTable):
+        return table.cell_texts(row_key)[column]
+    assert isinstance(table, DataTable)
     value = table.get_row(row_key)[column]
     return value.plain if hasattr(value, "plain") else str(value)
 
@@ -985,6 +991,16 @@ def test_observation_log_search_and_filters(desk: Desk) -> None:
 
         await press(pilot, "ctrl+r")
         assert f"{len(everything)} observation(s)" in static_text(pilot, "#log-status")
+
+        # A click on a row (the header is line 0) opens its indicator, as Enter does.
+        second = log.query_one("#log", LogTable).entries[1]
+        assert await pilot.click("#log", offset=(3, 2))
+        await settle(pilot)
+        assert screen_name(pilot) == "IndicatorScreen"
+        assert getattr(pilot.app.screen, "key", None) == second.bearings[0][0]
+        await press(pilot, "escape")
+        assert log.query_one("#log", LogTable).highlighted() == second
+
         await press(pilot, "escape")
         assert screen_name(pilot) == "BoardScreen"
 

@@ -84,7 +84,15 @@ async def press(pilot: Pilot[None], *keys: str) -> None:
 
 
 def shown(table: LogTable) -> list[str]:
-    return [str(row.key.value) for row in table.ordered_rows]
+    return table.row_keys()
+
+
+def cursor_line(table: LogTable) -> str:
+    """The line of the screen the table draws its cursor on, which must be in view."""
+    in_view = table.scrollable_content_region.height - 1  # less the header
+    line = table.cursor_row - round(table.scroll_y)
+    assert 0 <= line < in_view, "the cursor is out of view"
+    return table.render_line(1 + line).text
 
 
 async def scroll_through(
@@ -102,6 +110,9 @@ async def scroll_through(
             assert table.first_index is not None
             position = table.first_index + table.cursor_row
             assert expected[position] == logged.entry.id, position
+            drawn = cursor_line(table)
+            assert drawn.startswith(f" {logged.entry.event_date.isoformat()} "), drawn
+            assert logged.entry.summary[:8] in drawn, (drawn, logged.entry.summary)
             assert table.row_count <= WINDOW
             assert (
                 shown(table) == expected[table.first_index : table.first_index + len(shown(table))]

@@ -80,6 +80,8 @@ def one_line(text: str, width: int) -> str:
         return flat[:width]
     # Only the start can show: no more of a long paragraph is measured than could fit.
     head = flat[: 4 * width]
+    if head.isascii() and head.isprintable():  # one cell per character: no need to measure
+        return flat if len(flat) <= width else head[: width - 1] + "…"
     cell = Text(head)
     if len(head) == len(flat) and cell.cell_len <= width:
         return flat

@@ -7,7 +7,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     Label,
@@ -20,6 +19,7 @@ from textual.widgets import (
 from tracker.errors import TrackerError
 from tracker.interfaces.tui import texts
 from tracker.interfaces.tui.screens.form import FormScreen, author_field, field_error, form_ending
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.interfaces.wording import grading_code, moment, one_line
 from tracker.services.assessments import (
     NO_ASSESSMENT,
@@ -97,7 +97,7 @@ class AssessmentFormScreen(FormScreen):
             yield field_error("evidence")
             yield field_error("indicator_key")
             yield from form_ending()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Mark moved or unmoved"

@@ -13,9 +13,10 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from tracker.interfaces.tui.screens.base import RecordScreen, RowTable
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.interfaces.wording import one_line, status_label
 from tracker.services.status import (
     QUIET_DAYS,
@@ -100,7 +101,7 @@ class BoardScreen(RecordScreen):
         yield RowTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Static(id="board-detail")
         yield Static(id="board-summary")
-        yield Footer()
+        yield KeyFooter()
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tracker.interfaces.briefing.documents import briefing_document
@@ -26,6 +26,7 @@ from tracker.interfaces.briefing.markdown import briefing_markdown
 from tracker.interfaces.briefing.templating import period_text
 from tracker.interfaces.files import write_whole_file
 from tracker.interfaces.tui.screens.base import RecordScreen
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.services.briefing import Briefing, build_briefing
 from tracker.services.briefing_periods import (
     BriefingScope,
@@ -81,7 +82,7 @@ class BriefingScreen(RecordScreen):
         with Horizontal():
             yield OptionList(id="briefing-contents")
             yield VerticalScroll(id="briefing", can_focus=True)
-        yield Footer()
+        yield KeyFooter()
 
     def reload(self) -> None:
         self.read_briefing(self.choice)

@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from tracker.interfaces.tui import texts
 from tracker.interfaces.tui.screens.base import RecordScreen
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.interfaces.tui.screens.log_table import LogTable
 from tracker.interfaces.wording import grading_code, one_line
 from tracker.services.history import IndicatorHistory, ObservationEntry, indicator_history
@@ -75,7 +76,7 @@ class IndicatorScreen(RecordScreen):
                 yield LogTable(self.read_page, self.cells, id="indicator-observations")
                 with VerticalScroll(id="observation-detail-scroll"):
                     yield Static(id="observation-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def reload(self) -> None:
         """Read the file, and the observations again from the one under the cursor (the
@@ -144,7 +145,7 @@ class IndicatorScreen(RecordScreen):
             return None
         return replace(logged.entry, bearing=self.bearing_of(logged))
 
-    @on(DataTable.RowHighlighted, "#indicator-observations")
+    @on(LogTable.Highlighted, "#indicator-observations")
     @on(LogTable.WindowMoved, "#indicator-observations")
     def show_observation(self) -> None:
         table = self.query_one("#indicator-observations", LogTable)
@@ -175,7 +176,7 @@ class IndicatorScreen(RecordScreen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         if tab == "observations":
-            self.query_one("#indicator-observations", DataTable).focus()
+            self.query_one("#indicator-observations", LogTable).focus()
 
     def action_log_observation(self) -> None:
         from tracker.interfaces.tui.screens.observation_form import ObservationFormScreen

@@ -1,19 +1,30 @@
 """A table over a list of observations too long to load: the observation log, and an indicator's
 observations. It holds a window of at most `WINDOW` rows read from the database. When the cursor
-nears an edge of the window, the next page beyond it is read (from the last row shown, one index
-range however deep) and the far end of the window let go, so the table stays small and quick to
-draw however long the list. Home and End go to the two ends of the whole list."""
+(or, scrolling with the mouse, the rows in view) nears an edge of the window, the next page
+beyond it is read (from the last row held, one index range however deep) and the far end of the
+window let go. Home and End go to the two ends of the whole list.
+
+It draws only the rows in view, each when it is first shown (Textual's line API), so moving
+the window or opening the table costs the same whether the list holds 400 rows or 4: a
+DataTable would add, style and measure every row held each time the window moves.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
+from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tracker.errors import TrackerError
@@ -23,6 +34,8 @@ from tracker.services.observation_log import PAGE_SIZE, LoggedObservation, LogKe
 WINDOW = 2 * PAGE_SIZE
 # Read the next page when the cursor comes this close to an edge of the window.
 LOOKAHEAD = 20
+# Spaces on each side of a cell's text, as a DataTable has them.
+PADDING = 1
 
 # Reads up to so many rows next to a key of the list (see `read_log`); runs in a thread.
 Reader = Callable[[LogKey | None, Toward, int], tuple[LoggedObservation, ...]]
@@ -34,30 +47,100 @@ def just_above(key: LogKey) -> LogKey:
     return LogKey(key.event_date, key.recorded_at, key.id + 1)
 
 
-class LogTable(DataTable[Any]):
-    """Rows of observations, read a page at a time by `reader` and drawn by `cells`."""
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: int
+
+
+class TableMessage(Message):
+    """Something about a log table; the screen asks the table for the rest."""
+
+    def __init__(self, table: LogTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> LogTable:
+        return self.table
+
+
+class LogTable(ScrollView, can_focus=True):
+    """Rows of observations, read a page at a time by `reader` and drawn by `cells`, with a
+    row cursor. The header stays in view; the rows scroll beneath it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,ctrl+home", "first", "Newest", show=False),
         Binding("end,ctrl+end", "last", "Oldest", show=False),
     ]
 
-    class WindowMoved(Message):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-table--header",
+        "log-table--cursor",
+        "log-table--even-row",
+    }
+
+    # The look of Textual's DataTable, so the app's tables read alike.
+    DEFAULT_CSS = """
+    LogTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .log-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .log-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .log-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .log-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .log-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .log-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .log-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class WindowMoved(TableMessage):
         """The rows held changed: the screen says where they are in the list."""
 
-        def __init__(self, table: LogTable) -> None:
-            super().__init__()
-            self.table = table
+    class Highlighted(TableMessage):
+        """The cursor is on another row (or on none, the list being empty)."""
 
-        @property
-        def control(self) -> LogTable:
-            return self.table
+    class Selected(TableMessage):
+        """Enter, or a click, on the highlighted row."""
 
     def __init__(self, reader: Reader, cells: Cells, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.reader = reader
         self.cells = cells
+        self.columns: list[Column] = []
         self.entries: list[LoggedObservation] = []
+        self.cursor_row = 0
         self.at_newest = True  # nothing newer than the first row held
         self.at_oldest = True  # nothing older than the last row held
         # Where the first row held sits in the whole list (0 = the newest), when known.
@@ -65,7 +148,31 @@ class LogTable(DataTable[Any]):
         self.total: int | None = None
         self._generation = 0  # each new read of the whole window; older reads are dropped
         self._reading_edge = False
-        self._drawing = False  # each row added moves the cursor to where it was: not a move
+        # Rows drawn, by (observation id, zebra stripe, cursor on it, focused).
+        self._drawn: LRUCache[tuple[str, bool, bool, bool], Strip] = LRUCache(256)
+        self._styles: dict[tuple[str | None, bool, bool], Style] = {}
+
+    def add_column(self, label: str, *, width: int) -> None:
+        self.columns.append(Column(label, width))
+        self._resize()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.entries)
+
+    def row_keys(self) -> list[str]:
+        """The observations held, by id, in the order shown."""
+        return [logged.entry.id for logged in self.entries]
+
+    def cell_texts(self, observation_id: str) -> list[str]:
+        """What each column says for an observation held."""
+        logged = next(row for row in self.entries if row.entry.id == observation_id)
+        return [cell.plain for cell in self.cells(logged)]
+
+    def highlighted(self) -> LoggedObservation | None:
+        if not self.entries or self.cursor_row >= len(self.entries):
+            return None
+        return self.entries[self.cursor_row]
 
     # -- filling ------------------------------------------------------------------------------
 
@@ -91,13 +198,13 @@ class LogTable(DataTable[Any]):
 
     def action_first(self) -> None:
         if self.at_newest:
-            self.move_cursor(row=0, animate=False)
+            self.move_cursor(0)
             return
         self.start()
 
     def action_last(self) -> None:
         if self.at_oldest:
-            self.move_cursor(row=max(0, self.row_count - 1), animate=False)
+            self.move_cursor(len(self.entries) - 1)
             return
         self._generation += 1
         generation = self._generation
@@ -113,7 +220,7 @@ class LogTable(DataTable[Any]):
         self.at_oldest = True
         self.at_newest = len(rows) < PAGE_SIZE
         self.first_index = None if self.total is None else max(0, self.total - len(rows))
-        self._redraw(cursor=len(rows) - 1)
+        self._show_window(cursor=len(rows) - 1, scroll_y=None)
 
     def _replace(
         self,
@@ -135,7 +242,7 @@ class LogTable(DataTable[Any]):
         if from_top:
             self.first_index = 0
         keys = [logged.key for logged in rows]
-        self._redraw(cursor=keys.index(keep) if keep in keys else 0)
+        self._show_window(cursor=keys.index(keep) if keep in keys else 0, scroll_y=None)
 
     def set_total(self, total: int) -> None:
         """The count of the whole list, read apart from the rows (it can take longer)."""
@@ -146,20 +253,57 @@ class LogTable(DataTable[Any]):
 
     # -- moving through the list --------------------------------------------------------------
 
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
+    def move_cursor(self, row: int, *, scroll: bool = True) -> None:
+        """Put the cursor on a row held (clamped to them), in view unless `scroll` is False."""
+        row = min(max(row, 0), max(len(self.entries) - 1, 0))
+        moved = row != self.cursor_row
+        self.cursor_row = row
+        if scroll:
+            self._scroll_to_cursor()
+        if moved:
+            self.refresh()
+            self.post_message(self.Highlighted(self))
         self.reach_edge()
 
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_down(self) -> None:
+        # The rows in view move up by a page and the cursor with them, as in a DataTable.
+        page = self._rows_in_view()
+        self.scroll_to(y=self.scroll_y + page, animate=False, immediate=True)
+        self.move_cursor(self.cursor_row + page)
+
+    def action_page_up(self) -> None:
+        page = self._rows_in_view()
+        self.scroll_to(y=self.scroll_y - page, animate=False, immediate=True)
+        self.move_cursor(self.cursor_row - page)
+
+    def action_select_cursor(self) -> None:
+        if self.highlighted() is not None:
+            self.post_message(self.Selected(self))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.reach_edge()  # scrolling with the mouse leaves the cursor behind
+
     def reach_edge(self) -> None:
-        """Read the page beyond the nearer edge of the window, if the cursor is close to it."""
-        if self._reading_edge or self._drawing or not self.entries:
+        """Read the page beyond the nearer edge of the window, if the cursor, or the rows in
+        view when the cursor is out of view, are close to it."""
+        if self._reading_edge or not self.entries:
             return
-        row = self.cursor_row
+        top = round(self.scroll_y)
+        bottom = top + self._rows_in_view() - 1
+        near = self.cursor_row if top <= self.cursor_row <= bottom else None
+        low, high = (near, near) if near is not None else (top, bottom)
         generation = self._generation
-        if row >= len(self.entries) - LOOKAHEAD and not self.at_oldest:
+        if high >= len(self.entries) - LOOKAHEAD and not self.at_oldest:
             after = self.entries[-1].key
             toward: Toward = "older"
-        elif row < LOOKAHEAD and not self.at_newest:
+        elif low < LOOKAHEAD and not self.at_newest:
             after = self.entries[0].key
             toward = "newer"
         else:
@@ -178,7 +322,6 @@ class LogTable(DataTable[Any]):
         edge = self.entries[-1].key if toward == "older" else self.entries[0].key
         if generation != self._generation or not self.entries or edge != after:
             return  # the window was read again meanwhile
-        cursor, scroll = self.cursor_row, self.scroll_y
         if toward == "older":
             self.at_oldest = len(rows) < PAGE_SIZE
             entries = self.entries + list(rows)
@@ -196,40 +339,127 @@ class LogTable(DataTable[Any]):
             if self.first_index is not None:
                 self.first_index = max(0, self.first_index - len(rows))
             shift = len(rows)
-        self._redraw(cursor=cursor + shift, scroll_y=scroll + shift)
+        # The same rows stay where they were on the screen, the cursor on the same one.
+        self._show_window(cursor=self.cursor_row + shift, scroll_y=self.scroll_y + shift)
+
+    def _show_window(self, *, cursor: int, scroll_y: float | None) -> None:
+        before = self.highlighted()
+        self._resize()
+        self.cursor_row = min(max(cursor, 0), max(len(self.entries) - 1, 0))
+        if scroll_y is None:
+            self._scroll_to_cursor()
+        else:
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.WindowMoved(self))
+        if self.highlighted() is not before:
+            self.post_message(self.Highlighted(self))
         self.reach_edge()  # the cursor may already be near the new edge (a long key repeat)
+
+    def _rows_in_view(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # less the header
+
+    def _scroll_to_cursor(self) -> None:
+        top, view = round(self.scroll_y), self._rows_in_view()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + view:
+            self.scroll_to(y=self.cursor_row - view + 1, animate=False, immediate=True)
+
+    def _resize(self) -> None:
+        width = sum(column.width + 2 * PADDING for column in self.columns)
+        self._drawn.clear()
+        # One line more than the rows: the header's, which stays in view as they scroll.
+        self.virtual_size = Size(width, len(self.entries) + 1)
+
+    # -- the mouse ----------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row >= len(self.entries):
+            return
+        event.stop()
+        self.move_cursor(row)
+        self.action_select_cursor()
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _redraw(self, *, cursor: int, scroll_y: float | None = None) -> None:
-        self._drawing = True
-        try:
-            self.clear()
-            for logged in self.entries:
-                self.add_row(*self.cells(logged), key=logged.entry.id)
-        finally:
-            self._drawing = False
-        if self.entries:
-            cursor = min(max(cursor, 0), len(self.entries) - 1)
-            # Both at once and without scrolling to it: the rows the analyst was looking at
-            # stay where they were on the screen.
-            with self.prevent(self.RowHighlighted):
-                self.move_cursor(row=cursor, animate=False, scroll=scroll_y is None)
-            if scroll_y is not None:
-                # Once the table has measured its new rows, or the scroll would be clipped.
-                self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False, immediate=True)
-        self.post_message(self.WindowMoved(self))
-        self.post_message(
-            self.RowHighlighted(self, self.cursor_row, self._row_key(self.cursor_row))
-        )
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn.clear()
+        self._styles.clear()
 
-    def _row_key(self, row: int) -> Any:
-        return self.coordinate_to_cell_key(Coordinate(row, 0)).row_key if self.entries else None
+    def _on_resize(self, _: events.Resize) -> None:
+        self._drawn.clear()
 
-    def highlighted(self) -> LoggedObservation | None:
-        if not self.entries or self.cursor_row >= len(self.entries):
-            return None
-        return self.entries[self.cursor_row]
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        if y == 0:
+            style = self._style("log-table--header")
+            line = self._line([Text(column.label) for column in self.columns], style)
+        else:
+            row = scroll_y + y - 1
+            if row >= len(self.entries):
+                return Strip.blank(width, self.rich_style)
+            style = self._row_style(row)
+            line = self._row(row, style)
+        # A row's colours reach the right edge, as a DataTable's do.
+        return line.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _row_style(self, row: int) -> Style:
+        # Striped as a DataTable stripes: the first row, and every other one, shaded.
+        style = self._style("log-table--even-row" if row % 2 == 0 else None)
+        if row == self.cursor_row:
+            style += self._style("log-table--cursor", alone=True)
+        return style
+
+    def _row(self, row: int, style: Style) -> Strip:
+        logged = self.entries[row]
+        key = (logged.entry.id, row % 2 == 0, row == self.cursor_row, self.has_focus)
+        line = self._drawn.get(key)
+        if line is None:
+            line = self._drawn[key] = self._line(self.cells(logged), style)
+        return line
+
+    def _style(self, component: str | None, *, alone: bool = False) -> Style:
+        """The table's style with a component's over it (or the component's alone), kept
+        until the styles change: rows are drawn many at a time."""
+        key = (component, alone, self.has_focus)
+        style = self._styles.get(key)
+        if style is None:
+            style = Style() if alone else self.rich_style
+            if component is not None:
+                style += self.get_component_rich_style(component)
+            self._styles[key] = style
+        return style
+
+    def _line(self, cells: list[Text], style: Style) -> Strip:
+        segments = [
+            segment
+            for column, cell in zip(self.columns, cells, strict=False)
+            for segment in self._cell(cell, column.width)
+        ]
+        width = sum(column.width + 2 * PADDING for column in self.columns)
+        return Strip(Segment.apply_style(segments, style), width).simplify()
+
+    def _cell(self, cell: Text, width: int) -> list[Segment]:
+        """A cell's text cut or padded to its column's width, a space each side."""
+        plain = cell.plain
+        if not cell.spans and plain.isascii() and plain.isprintable():
+            # One cell per character: cut and padded by counting, without measuring.
+            if len(plain) > width:
+                plain = plain[: width - 1] + "…" if width > 1 else plain[:width]
+            style = self.app.console.get_style(cell.style) if cell.style else None
+            return [Segment(f"{' ' * PADDING}{plain.ljust(width)}{' ' * PADDING}", style)]
+        text = cell.copy()
+        text.no_wrap = True
+        text.truncate(width, overflow="ellipsis", pad=True)
+        text.pad(PADDING)
+        return list(text.render(self.app.console))
 
     def _read(
         self,

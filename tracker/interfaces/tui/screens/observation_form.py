@@ -7,9 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Label, Select, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, TextArea
 
 from tracker.interfaces.tui.screens.form import FormScreen, author_field, field_error, form_ending
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.services.observations import ObservationDraft, record_observation
 from tracker.services.records import RecordedObservation
 from tracker.services.status import IndicatorStatus, status_as_of
@@ -112,7 +113,7 @@ class ObservationFormScreen(FormScreen):
             yield Button("+ Add indicator", id="add-bearing")
             yield field_error("bearings")
             yield from form_ending()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Log an observation"

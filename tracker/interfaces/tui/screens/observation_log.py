@@ -14,11 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from tracker.errors import TrackerError
 from tracker.interfaces.tui import texts
 from tracker.interfaces.tui.screens.base import RecordScreen
+from tracker.interfaces.tui.screens.key_footer import KeyFooter
 from tracker.interfaces.tui.screens.log_table import LogTable, OpenableLogTable
 from tracker.interfaces.wording import grading_code, one_line
 from tracker.services import inputs
@@ -75,7 +76,7 @@ class ObservationLogScreen(RecordScreen):
         yield Static(id="log-status")
         with VerticalScroll(id="log-detail-scroll"):
             yield Static(id="log-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Observation log"
@@ -93,7 +94,7 @@ class ObservationLogScreen(RecordScreen):
             return indicator_choices(app.db), observation_authors(app.db)
 
         self.read_in_background(facets, self.show_facets, group="facets")
-        self.query_one("#log", DataTable).focus()
+        self.query_one("#log", LogTable).focus()
 
     def show_facets(self, found: tuple[list[IndicatorChoice], list[str]]) -> None:
         indicators, authors = found
@@ -200,7 +201,7 @@ class ObservationLogScreen(RecordScreen):
     def highlighted(self) -> LoggedObservation | None:
         return self.query_one("#log", LogTable).highlighted()
 
-    @on(DataTable.RowHighlighted, "#log")
+    @on(LogTable.Highlighted, "#log")
     def show_detail(self) -> None:
         logged = self.highlighted()
         detail = self.query_one("#log-detail", Static)
@@ -225,7 +226,7 @@ class ObservationLogScreen(RecordScreen):
         if self._search_timer is not None:
             self._search_timer.stop()  # type: ignore[attr-defined]
         self.reload()
-        self.query_one("#log", DataTable).focus()
+        self.query_one("#log", LogTable).focus()
 
     @on(Select.Changed)
     def chose_filter(self) -> None:
@@ -249,7 +250,7 @@ class ObservationLogScreen(RecordScreen):
             return
         self.dismiss()
 
-    @on(DataTable.RowSelected, "#log")
+    @on(LogTable.Selected, "#log")
     def open_indicator(self) -> None:
         logged = self.highlighted()
         if logged is None or not logged.bearings:
