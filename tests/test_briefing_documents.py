@@ -741,3 +741,58 @@ def test_a_long_list_of_sources_keeps_every_quote_inside_its_source(
     quotes = parsed.find("blockquote")
     assert [q.text.strip() for q in quotes] == [f"Quoted {n}." for n in range(1, 101)]
     assert all(q.parents[-2:] == ("ol", "li") for q in quotes)
+
+
+# Texts `markdown_text` takes its quick way with (nothing to escape) and texts that are one
+# character away from needing escaping: both ways must give the same.
+LITERAL_OR_NEARLY = [
+    "",
+    "Plain words, with commas; and (brackets) — and “quotes” ‘too’.",
+    "2025-12-22",
+    "12 points",
+    "12. points",
+    "12) points",
+    "-1",
+    "+ more",
+    "= heading",
+    " leading space",
+    "trailing space ",
+    "tab\tinside",
+    "line\nbreak",
+    "line\rbreak",
+    "vertical\vtab",
+    "form\ffeed",
+    "sep\x1cchar",
+    "next\x85line",
+    "para\u2029graph",
+    "line\u2028sep",
+    "non\u00a0breaking",
+    "\u00a0edge",
+    *[f"a{c}b" for c in "\\`*_[]<>&|~#!$"],
+]
+
+
+@pytest.mark.parametrize("text", LITERAL_OR_NEARLY)
+def test_markdown_escaping_is_the_same_whichever_way_it_takes(text: str) -> None:
+    from tracker.interfaces.briefing import templating
+
+    escaped = templating._escaped(text, 3)
+    assert templating.markdown_text(text, 3) == escaped
+    assert templating._printed_as_markdown(text) == templating._escaped(text, 0)
+    environment = templating.markdown_environment()
+    assert environment.from_string("{{ t }}").render(t=text) == templating._escaped(text, 0)
+
+
+def test_counts_dates_and_nothing_print_as_before_in_both_formats() -> None:
+    from datetime import date
+
+    from markupsafe import escape
+
+    from tracker.interfaces.briefing import templating
+
+    values = {"n": 12, "d": date(2025, 12, 22), "none": None, "flag": True, "neg": -3}
+    template = "{{ n }}|{{ d }}|{{ none }}|{{ flag }}|{{ neg }}"
+    html = templating.html_environment().from_string(template).render(**values)
+    assert html == "|".join(str(escape(v)) for v in values.values())
+    markdown = templating.markdown_environment().from_string(template).render(**values)
+    assert markdown == "12|2025-12-22||True|\\-3"

@@ -816,6 +816,30 @@ class TestDeterminism:
         assert briefing_json(first) == briefing_json(second)
         assert briefing_html(first) == briefing_html(second)
 
+    def test_records_read_in_small_batches_give_the_same_briefing(
+        self, seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Evidence and cited observations are read in batches of ids (a year holds thousands):
+        where the batches split changes nothing."""
+        old = observe(
+            seeded_db, at(date(2025, 12, 20)), "territory:away", "civilian-toll:away", summary="Old"
+        )
+        evidence = [
+            observe(
+                seeded_db, at(date(2026, 1, 7)), "territory:away", "miami-talks:toward", summary=n
+            )
+            for n in ("Map 1", "Map 2", "Map 3")
+        ]
+        mark(seeded_db, at(date(2026, 1, 8)), "territory", "away", evidence=[*evidence, old])
+        mark(seeded_db, at(date(2026, 1, 9)), "miami-talks", "toward", evidence=evidence[:2])
+        mark(seeded_db, at(date(2026, 1, 9)), "civilian-toll", "unmoved", evidence=[old])
+        retract_observation(seeded_db, old, "Fake map", at(date(2026, 1, 10)), "ben")
+        whole = brief(seeded_db, at(TODAY, 17))
+        monkeypatch.setattr("tracker.services.briefing_facts._BATCH", 1)
+        in_ones = brief(seeded_db, at(TODAY, 17))
+        assert in_ones == whole
+        assert len(indicator(whole, "territory").assessments[0].evidence) == 4
+
     def test_the_generation_time_is_the_clocks_unless_given(self, seeded_db: Database) -> None:
         clock = at(TODAY, 17)
         scope = briefing_scope(seeded_db, clock)

@@ -35,7 +35,7 @@ from tracker.services.briefing_facts import (
 )
 from tracker.services.briefing_periods import BriefingScope, IssuedEntry, Period, briefing_set
 from tracker.services.clock import Clock
-from tracker.services.history import ObservationEntry, observation_entry
+from tracker.services.history import ObservationEntry
 from tracker.services.status import IndicatorStatus, status_as_of
 from tracker.storage.database import Database
 from tracker.storage.models import Indicator, Theme
@@ -291,7 +291,7 @@ class _BriefWriter:
                 recorded_at=a.recorded_at,
                 recorded_on=day_of(a.recorded_at),
                 late=late,
-                evidence=tuple(self.number(i) for i in facts.evidence[a.id or 0]),
+                evidence=tuple(self.number(i) for i in facts.evidence[a.id]),
             )
             for a, late in facts.assessments.get(indicator_id, [])
         )
@@ -329,15 +329,16 @@ class _BriefWriter:
 
     def references(self) -> tuple[Reference, ...]:
         day_of = self._clock.day_of
+        entries = self._facts.entries
         references = []
         for observation_id, number in self._numbers.items():
-            observation, retraction = self._facts.entries[observation_id]
+            entry = entries[observation_id]
             references.append(
                 Reference(
                     number=number,
-                    observation=observation_entry(observation, None, retraction),
-                    recorded_on=day_of(observation.recorded_at),
-                    retracted_on=day_of(retraction.recorded_at) if retraction else None,
+                    observation=entry,
+                    recorded_on=day_of(entry.recorded_at),
+                    retracted_on=day_of(entry.retraction.recorded_at) if entry.retraction else None,
                 )
             )
         return tuple(references)

@@ -6,6 +6,7 @@ draw. `briefing.py` turns these into the briefing; the rules of which record bel
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker.services.briefing_periods import BriefingScope, Period
 from tracker.services.clock import Clock
+from tracker.services.history import ObservationEntry, RetractionEntry
 from tracker.services.seeding import SEED_AUTHOR
 from tracker.storage.models import (
     Assessment,
@@ -71,13 +73,15 @@ class PeriodWindow:
         )
 
     @property
+    def late_from(self) -> datetime:
+        """Nothing recorded before this moment is late (`is_late`): a bound an index can use."""
+        return min(self.opened, self.issued_at) if self.issued_at else self.opened
+
+    @property
     def retractions_from(self) -> datetime:
         """The last briefing reported retractions recorded up to its period's end, or up to its
         issue if that came first: the rest are this one's."""
         return min(self.opened, self.issued_at) if self.issued_at else self.opened
-
-    def retracted_by_end(self, retraction: Retraction | None) -> Retraction | None:
-        return retraction if retraction and retraction.recorded_at < self.closed else None
 
 
 class HistoryPoint(NamedTuple):
@@ -97,20 +101,71 @@ class LinkedObservation(NamedTuple):
     retracted: bool
 
 
+class PeriodAssessmentRow(NamedTuple):
+    """An assessment of the period, as read: only what the briefing shows."""
+
+    id: int
+    uuid: str
+    indicator_id: int
+    status: str
+    direction: str | None
+    confidence: str
+    rationale: str
+    author: str
+    effective_on: date
+    recorded_at: datetime
+
+
+class RetractionRow(NamedTuple):
+    observation_id: int
+    reason: str
+    author: str
+    recorded_at: datetime
+
+
+# The columns an observation's entry is made from, in `_entry`'s order, then its retraction's.
+_OBSERVATION_COLUMNS = (
+    Observation.id,
+    Observation.uuid,
+    Observation.event_date,
+    Observation.recorded_at,
+    Observation.summary,
+    Observation.quote,
+    Observation.note,
+    Observation.source_title,
+    Observation.source_publisher,
+    Observation.source_url,
+    Observation.source_date,
+    Observation.unsourced,
+    Observation.reliability,
+    Observation.credibility,
+    Observation.author,
+    Retraction.reason,
+    Retraction.author,
+    Retraction.recorded_at,
+)
+_RETRACTION_AT = len(_OBSERVATION_COLUMNS) - 3
+# Keeps each IN (...) list well inside every engine's limit on bound parameters.
+_BATCH = 900
+
+
 @dataclass
 class PeriodFacts:
+    """Plain rows, not ORM objects: a year of an archive's set is tens of thousands of
+    observations, and the briefing only reads them."""
+
     history: dict[int, list[HistoryPoint]] = field(default_factory=lambda: defaultdict(list))
     # Per indicator: the period's assessments (oldest first), and whether each is late.
-    assessments: dict[int, list[tuple[Assessment, bool]]] = field(
+    assessments: dict[int, list[tuple[PeriodAssessmentRow, bool]]] = field(
         default_factory=lambda: defaultdict(list)
     )
     evidence: dict[int, list[int]] = field(default_factory=dict)  # assessment id -> observations
     observations: dict[int, list[LinkedObservation]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    retractions: dict[int, list[Retraction]] = field(default_factory=lambda: defaultdict(list))
+    retractions: dict[int, list[RetractionRow]] = field(default_factory=lambda: defaultdict(list))
     # Every observation mentioned, with its retraction if recorded by the end of the period.
-    entries: dict[int, tuple[Observation, Retraction | None]] = field(default_factory=dict)
+    entries: dict[int, ObservationEntry] = field(default_factory=dict)
 
     @classmethod
     def read(cls, session: Session, indicator_ids: list[int], window: PeriodWindow) -> PeriodFacts:
@@ -126,15 +181,26 @@ class PeriodFacts:
         self, session: Session, indicator_ids: list[int], w: PeriodWindow
     ) -> None:
         rows = session.exec(
-            select(Assessment)
+            select(
+                Assessment.id,
+                Assessment.uuid,
+                Assessment.indicator_id,
+                Assessment.status,
+                Assessment.direction,
+                Assessment.confidence,
+                Assessment.rationale,
+                Assessment.author,
+                Assessment.effective_on,
+                Assessment.recorded_at,
+            )
             .where(
                 col(Assessment.indicator_id).in_(indicator_ids),
                 Assessment.effective_on <= w.period.end,
             )
             .order_by(Assessment.effective_on, col(Assessment.recorded_at), col(Assessment.id))
         ).all()
-        for a in rows:
-            assert a.id is not None
+        for row in rows:
+            a = PeriodAssessmentRow(*row)
             self.history[a.indicator_id].append(
                 HistoryPoint(a.effective_on, a.recorded_at, a.id, a.status, a.direction)
             )
@@ -142,10 +208,11 @@ class PeriodFacts:
             if a.effective_on >= w.period.start or late:
                 self.assessments[a.indicator_id].append((a, late))
                 self.evidence[a.id] = []
-        if self.evidence:
+        assessment_ids = list(self.evidence)
+        for batch in _batches(assessment_ids):
             cited = session.exec(
                 select(AssessmentEvidence.assessment_id, AssessmentEvidence.observation_id)
-                .where(col(AssessmentEvidence.assessment_id).in_(list(self.evidence)))
+                .where(col(AssessmentEvidence.assessment_id).in_(batch))
                 .order_by(AssessmentEvidence.observation_id)
             ).all()
             for assessment_id, observation_id in cited:
@@ -154,62 +221,141 @@ class PeriodFacts:
     def _read_observations(
         self, session: Session, indicator_ids: list[int], w: PeriodWindow
     ) -> None:
+        """Those dated in the period, then those dated before it that are late news.
+
+        Each observation is dated once for all its indicators, so it belongs to the period
+        (or is late) for all of them or for none: its links are read apart from its text, which
+        is read once, however many of the set's indicators it bears on."""
         link = ObservationIndicator
-        rows = session.exec(
-            select(Observation, link.indicator_id, link.bearing, Retraction)
-            .join(link, col(link.observation_id) == Observation.id)
+        in_period = select(link.observation_id).where(
+            col(link.indicator_id).in_(indicator_ids),
+            link.event_date >= w.period.start,
+            link.event_date <= w.period.end,
+        )
+        bearings: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for observation_id, indicator_id, bearing in session.exec(
+            select(link.observation_id, link.indicator_id, link.bearing).where(
+                col(link.indicator_id).in_(indicator_ids),
+                link.event_date >= w.period.start,
+                link.event_date <= w.period.end,
+            )
+        ).all():
+            bearings[observation_id].append((indicator_id, bearing))
+        # Dated before the period: found from the observations' own dates (few are late), so
+        # the set's whole history of links is never walked.
+        late_ids = select(Observation.id).where(
+            Observation.event_date < w.period.start,
+            col(Observation.recorded_at) >= w.late_from,
+            w.late_clause(
+                col(Observation.event_date),
+                col(Observation.recorded_at),
+                col(Observation.author),
+            ),
+        )
+        late_rows = session.exec(
+            select(link.indicator_id, link.bearing, *_OBSERVATION_COLUMNS)
+            .join(Observation, col(Observation.id) == link.observation_id)
             .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
             .where(
-                col(link.indicator_id).in_(indicator_ids),
-                or_(
-                    and_(link.event_date >= w.period.start, link.event_date <= w.period.end),
-                    w.late_clause(
-                        link.event_date, col(Observation.recorded_at), col(Observation.author)
-                    ),
-                ),
+                col(link.indicator_id).in_(indicator_ids), col(link.observation_id).in_(late_ids)
             )
             .order_by(Observation.event_date, col(Observation.recorded_at), col(Observation.id))
         ).all()
-        for observation, indicator_id, bearing, retraction in rows:
-            assert observation.id is not None
-            retracted = w.retracted_by_end(retraction)
-            self.entries.setdefault(observation.id, (observation, retracted))
-            late = observation.event_date < w.period.start
+        for indicator_id, bearing, *columns in late_rows:
+            entry = self.entries.get(columns[0]) or self._entry(columns, w)
             self.observations[indicator_id].append(
-                LinkedObservation(observation.id, bearing, late, retracted is not None)
+                LinkedObservation(columns[0], bearing, True, entry.retraction is not None)
             )
+        if not bearings:
+            return
+        rows = session.exec(
+            select(*_OBSERVATION_COLUMNS)
+            .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
+            .where(col(Observation.id).in_(in_period))
+            .order_by(Observation.event_date, col(Observation.recorded_at), col(Observation.id))
+        ).all()
+        for columns in rows:
+            entry = self._entry(columns, w)
+            retracted = entry.retraction is not None
+            for indicator_id, bearing in bearings[columns[0]]:
+                self.observations[indicator_id].append(
+                    LinkedObservation(columns[0], bearing, False, retracted)
+                )
+
+    def _entry(self, columns: Any, w: PeriodWindow, by_end: bool = True) -> ObservationEntry:
+        """The observation's entry from its row, remembered; its retraction only when recorded
+        by the end of the period (`by_end`), as the briefing tells it."""
+        reason, author, recorded_at = columns[_RETRACTION_AT:]
+        retraction = (
+            RetractionEntry(reason=reason, author=author, recorded_at=recorded_at)
+            if reason is not None and (not by_end or recorded_at < w.closed)
+            else None
+        )
+        entry = ObservationEntry(
+            id=columns[1],
+            event_date=columns[2],
+            recorded_at=columns[3],
+            bearing=None,
+            summary=columns[4],
+            quote=columns[5],
+            note=columns[6],
+            source_title=columns[7],
+            source_publisher=columns[8],
+            source_url=columns[9],
+            source_date=columns[10],
+            unsourced=columns[11],
+            reliability=columns[12],
+            credibility=columns[13],
+            author=columns[14],
+            retraction=retraction,
+        )
+        self.entries[columns[0]] = entry
+        return entry
 
     def _read_retractions(
         self, session: Session, indicator_ids: list[int], w: PeriodWindow
     ) -> None:
         link = ObservationIndicator
+        recorded = (
+            col(Retraction.recorded_at) >= w.retractions_from,
+            col(Retraction.recorded_at) < w.closed,
+        )
+        # Found from the retractions (few), not from the set's links (many).
+        retracted = select(Retraction.observation_id).where(*recorded)
         rows = session.exec(
-            select(Retraction, Observation, link.indicator_id)
-            .join(Observation, col(Observation.id) == Retraction.observation_id)
-            .join(link, col(link.observation_id) == Observation.id)
+            select(link.indicator_id, *_OBSERVATION_COLUMNS)
+            .select_from(link)
+            .join(Observation, col(Observation.id) == link.observation_id)
+            .join(Retraction, col(Retraction.observation_id) == Observation.id)
             .where(
                 col(link.indicator_id).in_(indicator_ids),
-                col(Retraction.recorded_at) >= w.retractions_from,
-                col(Retraction.recorded_at) < w.closed,
+                col(link.observation_id).in_(retracted),
+                *recorded,
             )
             .order_by(col(Retraction.recorded_at), col(Retraction.id))
         ).all()
-        for retraction, observation, indicator_id in rows:
-            assert observation.id is not None
-            self.entries.setdefault(observation.id, (observation, retraction))
-            self.retractions[indicator_id].append(retraction)
+        for indicator_id, *columns in rows:
+            if columns[0] not in self.entries:
+                self._entry(columns, w, by_end=False)
+            reason, author, recorded_at = columns[_RETRACTION_AT:]
+            self.retractions[indicator_id].append(
+                RetractionRow(columns[0], reason, author, recorded_at)
+            )
 
     def _read_entries(self, session: Session, ids: set[int], w: PeriodWindow) -> None:
-        if not ids:
-            return
-        rows = session.exec(
-            select(Observation, Retraction)
-            .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
-            .where(col(Observation.id).in_(ids))
-        ).all()
-        for observation, retraction in rows:
-            assert observation.id is not None
-            self.entries.setdefault(observation.id, (observation, w.retracted_by_end(retraction)))
+        for batch in _batches(sorted(ids)):
+            rows = session.exec(
+                select(*_OBSERVATION_COLUMNS)
+                .outerjoin(Retraction, col(Retraction.observation_id) == Observation.id)
+                .where(col(Observation.id).in_(batch))
+            ).all()
+            for columns in rows:
+                self._entry(columns, w)
+
+
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
 
 
 def weekly_statuses(

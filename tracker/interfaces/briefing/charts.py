@@ -75,6 +75,9 @@ def status_grid_svg(briefing: Briefing) -> str:
                     fontsize=12 if code == 1 else 8,
                     fontweight="bold",
                     color="white" if code >= 2 else "#333333",
+                    # Inside its cell, so it cannot widen the layout: measuring hundreds of
+                    # these for the layout took longer than drawing them.
+                    in_layout=False,
                 )
         axes.set_yticks(
             [y + 0.5 for y in range(len(rows))],

@@ -25,6 +25,9 @@ _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~#!$])")
 # What gives a meaning to the start of a line: lists, headings, quotes, rules.
 _MARKDOWN_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+# A character `markdown_text` would escape, or one that ends a line (`str.splitlines`): a text
+# with none of them, no space to strip at either end and no line-start marker is already literal.
+_NOT_LITERAL = re.compile(r"[\\`*_\[\]<>&|~#!$\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def markdown_text(value: Any, indent: int = 0) -> Markup:
@@ -32,15 +35,46 @@ def markdown_text(value: Any, indent: int = 0) -> Markup:
     `indent` spaces so they stay inside the list item they belong to."""
     if isinstance(value, Markup):
         return value
+    literal = _already_literal(value)
+    return Markup(literal if literal is not None else _escaped(value, indent))
+
+
+def _printed_as_markdown(value: Any) -> str:
+    """`markdown_text` for what `{{ ... }}` prints (`finalize`): the same text, as a plain str.
+    Only a filter's result is printed again, so only a filter's result must be Markup; this
+    runs for every value of a year's briefing, and making Markup of each costs."""
+    if isinstance(value, Markup):
+        return value
+    literal = _already_literal(value)
+    return literal if literal is not None else _escaped(value, 0)
+
+
+def _already_literal(value: Any) -> str | None:
+    """The value's text when escaping would not change it (most of what analysts type, every
+    count and date), else None."""
     if value is None:
-        return Markup("")
+        return ""
+    kind = type(value)
+    if (kind is int and value >= 0) or kind is date:
+        return str(value)  # digits (and dashes between): nothing to escape, never a marker
+    if (
+        kind is str
+        and not _NOT_LITERAL.search(value)
+        and value == value.strip()
+        and not _MARKDOWN_LINE_START.match(value)
+    ):
+        return value
+    return None
+
+
+def _escaped(value: Any, indent: int) -> str:
     lines = [line.strip() for line in str(value).splitlines()]
     escaped = [
         _MARKDOWN_LINE_START.sub(_escape_line_start, _MARKDOWN_INLINE.sub(r"\\\1", line))
         for line in lines
         if line
     ]
-    return Markup(("\\\n" + " " * indent).join(escaped))
+    return ("\\\n" + " " * indent).join(escaped)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -128,12 +162,20 @@ def _environment(**escaping: Any) -> Environment:
 
 @cache
 def markdown_environment() -> Environment:
-    environment = _environment(autoescape=False, finalize=markdown_text)
+    environment = _environment(autoescape=False, finalize=_printed_as_markdown)
     # For what the template itself wrote (its macros): already escaped, so kept as it is.
     environment.filters.update(md=markdown_text, cell=markdown_cell, as_written=Markup)
     return environment
 
 
+def _printed_as_html(value: Any) -> Any:
+    """What `{{ ... }}` prints, before Jinja escapes it: counts and dates as their text, which
+    escaping leaves as it is. Escaping a str is quick; anything else is first asked whether it
+    is markup already, which costs more than the rest, tens of thousands of times a page."""
+    kind = type(value)
+    return str(value) if kind is int or kind is date else value
+
+
 @cache
 def html_environment() -> Environment:
-    return _environment(autoescape=True)
+    return _environment(autoescape=True, finalize=_printed_as_html)
