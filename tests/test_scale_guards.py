@@ -5,28 +5,38 @@ reading a large table through."""
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.conftest import REPO, tracker_env
+from tracker.services import status
 from tracker.services.clock import FixedClock
 from tracker.services.observation_log import PAGE_SIZE, LogKey, ObservationQuery, read_log
 from tracker.services.status import status_as_of
 from tracker.storage.database import Database, open_database
+from tracker.storage.models import Indicator, ObservationIndicator
 
 NOW = FixedClock(datetime(2026, 11, 2, 12, tzinfo=UTC))
 TWO_YEARS_BACK = date(2024, 11, 1)
 # Tables that grow with the record: reading one through is what the guards forbid.
-LARGE = ("observation", "observation_indicator", "assessment", "assessment_evidence")
+LARGE = (
+    "observation",
+    "observation_indicator",
+    "assessment",
+    "assessment_evidence",
+    "indicator_month_count",
+)
 _FULL_READ = re.compile(
     rf"^SCAN ({'|'.join(LARGE)})\b(?! USING (?:INTEGER PRIMARY KEY|INDEX \S+ \())"
 )
@@ -158,5 +168,55 @@ def test_the_guard_sees_a_full_read(records: dict[str, Path]) -> None:
         with statements(db) as sent, db.engine.connect() as connection:
             connection.exec_driver_sql("SELECT id FROM observation ORDER BY summary LIMIT 10").all()
         assert full_reads(db, sent)
+    finally:
+        db.close()
+
+
+def _days_to_compare(how_many_between: int) -> list[date]:
+    """The first, second and last day of every month of the generated years (and a month
+    either side), and some days between."""
+    days: set[date] = set()
+    month = date(2023, 10, 1)
+    while month <= NOW.today():
+        following = (month + timedelta(days=31)).replace(day=1)
+        days.update({month, month + timedelta(days=1), following - timedelta(days=1)})
+        month = following
+    span = (NOW.today() - date(2023, 10, 1)).days
+    picks = random.Random(5)
+    days.update(
+        date(2023, 10, 1) + timedelta(picks.randrange(span)) for _ in range(how_many_between)
+    )
+    return sorted(day for day in days if day <= NOW.today())
+
+
+# Every month's edges and 60 days between on the small record; a third of the edges on the
+# desk's, where each count by every bearing costs more.
+@pytest.mark.parametrize(("name", "between", "step"), [("small", 60, 1), ("desk", 0, 3)])
+def test_the_board_counts_what_stepping_through_every_bearing_counts(
+    name: str, between: int, step: int, records: dict[str, Path]
+) -> None:
+    """Each indicator's observations up to a day, counted from the counts kept per month
+    (migration 0005), are those the board counted before, by stepping through every bearing up
+    to the day, on every kind of day; and the counts kept are the bearings counted by month."""
+    db = open_database(str(records[name]))
+    try:
+        with db.engine.connect() as connection:
+            kept = connection.exec_driver_sql(
+                "SELECT indicator_id, month, observations FROM indicator_month_count"
+            ).all()
+            bearings = connection.exec_driver_sql(
+                "SELECT indicator_id, event_date FROM observation_indicator"
+            )
+            by_month = Counter((i, date.fromisoformat(day).replace(day=1)) for i, day in bearings)
+            assert {(i, date.fromisoformat(month)): n for i, month, n in kept} == by_month
+            for day in _days_to_compare(between)[::step]:
+                every_bearing = status._count_links(
+                    Indicator.id, ObservationIndicator.event_date <= day
+                )
+                counts = select(Indicator.id, status._count_up_to(day), every_bearing)
+                rows = connection.execute(counts).all()
+                assert [row for row in rows if row[1] != row[2]] == [], day
+                assert rows
+        assert sum(count for _, _, count in rows) > 0
     finally:
         db.close()

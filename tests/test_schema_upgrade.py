@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from tests.conftest import REPO, database_contents, run_tracker
@@ -33,6 +34,11 @@ def test_a_first_schema_database_is_upgraded_on_open_with_nothing_lost(tmp_path:
             width = len(rows[0]) if rows else 0
             assert [row[:width] for row in after[table]] == rows, table
             assert all(row[width:] == (None,) * added.get(table, 0) for row in after[table])
+
+    # The observations per indicator and month are counted from the bearings already there.
+    counted = Counter((row[1], str(row[3])[:7] + "-01") for row in after["observation_indicator"])
+    assert counted
+    assert {(row[0], row[1]): row[2] for row in after["indicator_month_count"]} == counted
 
     # And the old records work with the new features.
     status = {row["key"]: row for row in json.loads(result.stdout)}

@@ -29,7 +29,7 @@ DEFAULT_FILE_NAME = "tracker.sqlite3"
 
 # The newest migration this code knows. A test checks it against the migrations folder; keeping
 # it here lets an up-to-date database open without importing Alembic at all.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 # Milliseconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT_MS = 15_000
