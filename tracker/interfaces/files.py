@@ -1,13 +1,19 @@
-"""Files the analyst names on the command line or in the app: read whole, or written whole,
-never leaving half of one behind."""
+"""Files the analyst names on the command line or in the app: read whole or a block at a time,
+written whole, never leaving half of one behind."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.errors import TrackerError
+
+# Characters read at a time by `text_file_blocks`.
+BLOCK_CHARS = 1 << 20
 
 
 class FileProblem(TrackerError):
@@ -16,8 +22,22 @@ class FileProblem(TrackerError):
 
 def read_text_file(path: Path) -> str:
     """A UTF-8 file the analyst named, or one clear line on why it cannot be read."""
-    try:
+    with _reading(path):
         return path.expanduser().read_text(encoding="utf-8")
+
+
+def text_file_blocks(path: Path, block_chars: int = BLOCK_CHARS) -> Iterator[str]:
+    """The text `read_text_file` reads, a block at a time, with the same refusals (a file
+    that is not UTF-8 is refused when its bad bytes are reached)."""
+    with _reading(path), path.expanduser().open(encoding="utf-8") as file:
+        while block := file.read(block_chars):
+            yield block
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    try:
+        yield
     except FileNotFoundError:
         raise FileProblem(f"there is no file {path}") from None
     except IsADirectoryError:
@@ -31,6 +51,15 @@ def read_text_file(path: Path) -> str:
 def write_whole_file(path: Path, text: str) -> None:
     """Write the whole file or nothing: a reader never opens a half-written one, and an
     earlier file of the same name survives a failure."""
+    with writing_whole_file(path) as file:
+        file.write(text.encode())
+
+
+@contextmanager
+def writing_whole_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write in pieces, as bytes, that appears under its name only once the block
+    has ended and the whole of it is on the disk. Should the block fail, nothing appears and
+    an earlier file of the same name is left as it was."""
     target = path.expanduser()
     if target.is_dir():
         raise FileProblem(f"cannot write {path}: it is a folder")
@@ -43,11 +72,14 @@ def write_whole_file(path: Path, text: str) -> None:
     except OSError as exc:
         raise FileProblem(f"cannot write {path}: {exc.strerror}") from exc
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise FileProblem(f"cannot write {path}: {exc.strerror}") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

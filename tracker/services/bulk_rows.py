@@ -10,7 +10,8 @@ SQLite; a moment is stored as UTC).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Date, Table, func, insert, select
@@ -81,3 +82,23 @@ def ids_after(connection: Connection, table: Table, after: int | None) -> dict[s
     if after is not None:
         query = query.where(table.c.id > after)
     return dict(connection.execute(query).all())
+
+
+@contextmanager
+def indexes_built_at_the_end(connection: Connection, tables: Sequence[Table]) -> Iterator[None]:
+    """For loading very many rows into `tables` inside one write transaction: their secondary
+    indexes (not those of keys and unique columns) are dropped for the block and built when it
+    ends, in the same transaction. Kept up to date row by row, the indexes of an archive's
+    million observations cost more than the rows; built at once, each is one sort. Should the
+    block fail, rolling the transaction back restores them. For tables that hold no rows yet:
+    readers then find them empty until the commit, indexes or not."""
+    indexes = [index for table in tables for index in sorted(table.indexes, key=_index_name)]
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+def _index_name(index: Any) -> str:
+    return str(index.name)

@@ -13,11 +13,12 @@ the one in the file.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, true
+from sqlalchemy import Connection, Select, and_, exists, func, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -37,8 +38,8 @@ from tracker.services.record_file import (
     RecordFile,
     built,
     collecting_cycles_at_the_end,
-    counted,
     no_progress,
+    record_json_pieces,
 )
 from tracker.storage.database import Database
 from tracker.storage.models import (
@@ -101,6 +102,120 @@ class Names:
 def export_record(
     db: Database, set_slug: str | None = None, progress: Progress = no_progress
 ) -> RecordFile:
+    """The whole export in memory (for small records, and tests): see `exporting_record`."""
+    with exporting_record(db, set_slug, progress) as export:
+        return RecordFile.model_construct(
+            tracker_export=RECORD_FILE_VERSION,
+            sets=export.sets,
+            observations=[o for batch in export.observations() for o in batch],
+            retractions=export.retractions(),
+            assessments=[a for batch in export.assessments() for a in batch],
+            issued_briefings=export.issued_briefings,
+        )
+
+
+@dataclass
+class RecordExport:
+    """An export being read: the sets and issued briefings (a few), and the observations and
+    assessments read a batch at a time, when asked, within the read's one snapshot."""
+
+    connection: Connection
+    names: Names
+    sets: list[ExportedSet]
+    issued_briefings: list[ExportedBriefing]
+    # The ids of the indicators of the sets exported; None for all.
+    in_sets: Select[Any] | None
+    progress: Progress
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def json_pieces(self) -> Iterator[bytes]:
+        """The file's text, as UTF-8, a few thousand records at a time: `RecordFile.to_json()`."""
+        return record_json_pieces(
+            RECORD_FILE_VERSION,
+            {
+                "sets": [self.sets],
+                "observations": self.observations(),
+                "retractions": [self.retractions()],
+                "assessments": self.assessments(),
+                "issued_briefings": [self.issued_briefings],
+            },
+        )
+
+    def observations(self) -> Iterator[list[ExportedObservation]]:
+        """The observations bearing on the sets, in the file's order, a batch at a time, each
+        with its bearings on the sets."""
+        observations = observation_rows()
+        if self.in_sets is not None:
+            observations = observations.where(col(Observation.id).in_(self._observed()))
+        total = self.connection.execute(
+            select(func.count(func.distinct(ObservationIndicator.observation_id))).where(
+                self._of_the_sets(ObservationIndicator.indicator_id)
+            )
+        ).scalar_one()
+        done = 0
+        for rows in _in_batches(self.connection, observations):
+            self.progress("observations", done, total)
+            bearings = bearings_where(
+                self.connection,
+                self.names,
+                and_(
+                    col(ObservationIndicator.observation_id).in_([row.id for row in rows]),
+                    self._of_the_sets(ObservationIndicator.indicator_id),
+                ),
+            )
+            batch = list(_with_bearings(rows, bearings))
+            done += len(batch)
+            yield batch
+        self.counts["observations"] = done
+        self.progress("observations", total, total)
+
+    def retractions(self) -> list[ExportedRetraction]:
+        """The retractions of the observations exported (a few)."""
+        table = ObservationIndicator.__table__
+        query = retraction_rows().where(
+            exists()
+            .where(table.c.observation_id == Retraction.__table__.c.observation_id)
+            .where(self._of_the_sets(table.c.indicator_id))
+        )
+        found = [exported_retraction(r) for r in self.connection.execute(query)]
+        self.counts["retractions"] = len(found)
+        return found
+
+    def assessments(self) -> Iterator[list[ExportedAssessment]]:
+        query = assessment_rows().where(self._of_the_sets(Assessment.indicator_id))
+        done = 0
+        for rows in _in_batches(self.connection, query):
+            evidence = evidence_where(
+                self.connection, col(AssessmentEvidence.assessment_id).in_([a.id for a in rows])
+            )
+            yield [exported_assessment(a, self.names, evidence.get(a.id, [])) for a in rows]
+            done += len(rows)
+        self.counts["assessments"] = done
+
+    def totals(self) -> dict[str, int]:
+        """How many records of each kind the export holds (those not read are counted)."""
+        if "assessments" not in self.counts:
+            query = select(func.count()).where(self._of_the_sets(Assessment.indicator_id))
+            self.counts["assessments"] = self.connection.execute(query).scalar_one()
+        return dict(self.counts)
+
+    def _of_the_sets(self, indicator_id: Any) -> Any:
+        # Everything: no condition, so each table is read straight through.
+        return true() if self.in_sets is None else col(indicator_id).in_(self.in_sets)
+
+    def _observed(self) -> Any:
+        """The ids of the observations with a bearing on the sets."""
+        return select(ObservationIndicator.observation_id).where(
+            self._of_the_sets(ObservationIndicator.indicator_id)
+        )
+
+
+@contextmanager
+def exporting_record(
+    db: Database, set_slug: str | None = None, progress: Progress = no_progress
+) -> Iterator[RecordExport]:
+    """The whole record, or one set's part of it, to be read within the block, a batch at a
+    time: an export of an archive need never hold more than a batch of its million records."""
     with collecting_cycles_at_the_end(), db.reading() as session:
         if not db.is_sqlite:
             # One snapshot for every query, as SQLite's read transaction already is: a record
@@ -115,50 +230,26 @@ def export_record(
         ).all()
         in_sets = select(Indicator.id).where(col(Indicator.set_id).in_([s.id for s in sets]))
 
-        def of_the_sets(indicator_id: Any) -> Any:
-            # Everything: no condition, so each table is read straight through.
-            return true() if chosen is None else col(indicator_id).in_(in_sets)
-
-        connection = session.connection()
-        bearings = bearings_where(connection, names, of_the_sets(ObservationIndicator.indicator_id))
-        observations = observation_rows()
-        if chosen is not None:
-            observations = observations.where(
-                col(Observation.id).in_(
-                    select(ObservationIndicator.observation_id).where(
-                        of_the_sets(ObservationIndicator.indicator_id)
-                    )
-                )
-            )
-        assessments = assessment_rows().where(of_the_sets(Assessment.indicator_id))
-        evidence = evidence_where(connection, of_the_sets(Assessment.indicator_id))
         briefings = session.exec(
             select(IssuedBriefing)
             .where(col(IssuedBriefing.set_id).in_([s.id for s in sets]))
             .order_by(IssuedBriefing.period_end, col(IssuedBriefing.issued_at), IssuedBriefing.uuid)
         ).all()
-        return RecordFile.model_construct(
-            tracker_export=RECORD_FILE_VERSION,
+        export = RecordExport(
+            connection=session.connection(),
+            names=names,
             sets=[exported_set(session, s) for s in sets],
-            observations=list(
-                counted(
-                    _with_bearings(_streamed(connection, observations), bearings),
-                    "observations",
-                    progress,
-                    total=len(bearings),
-                )
-            ),
-            retractions=[
-                exported_retraction(r)
-                for r in _streamed(connection, retraction_rows())
-                if r.observation_id in bearings
-            ],
-            assessments=[
-                exported_assessment(a, names, evidence.get(a.id, []))
-                for a in _streamed(connection, assessments)
-            ],
             issued_briefings=[exported_briefing(b, names) for b in briefings],
+            in_sets=None if chosen is None else in_sets,
+            progress=progress,
         )
+        export.counts.update(sets=len(export.sets), issued_briefings=len(briefings))
+        yield export
+
+
+def _in_batches(connection: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
+    result = connection.execute(query.execution_options(yield_per=ROWS_AT_A_TIME))
+    yield from result.partitions()
 
 
 def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Any]:

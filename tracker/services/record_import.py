@@ -12,16 +12,19 @@ What an assessment supersedes is linked once every assessment of the file is in 
 later in the file, or be held here already), and must be an assessment of the same indicator.
 A record with no `supersedes` (made, or exported, before tracker kept it) agrees with any.
 
-An archive brings a million observations. The records held here are looked up a few hundred
-UUIDs at a time (or all read, when there are fewer) before the file's records are gone through
-in order, so the first problem in the file is still the one reported; new rows are written
-thousands at a time (`bulk_rows`), not as one table object each. All in the one write
-transaction: a problem found late still leaves nothing written.
+An archive brings a million observations. The file is checked whole before the database is
+opened (`check_record_file`), keeping only what the import needs of all of it (which UUIDs it
+holds, which it cites); its records are then gone through in order a batch at a time: the records
+held here among a batch are looked up together, and new rows are written thousands at a time
+(`bulk_rows`), not as one table object each. All in the one write transaction: a problem found
+late still leaves nothing written. Into tables that hold nothing yet, the secondary indexes are
+built once at the end, as the search index is (`bulk_rows.indexes_built_at_the_end`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+import functools
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from tracker.services import inputs
-from tracker.services.bulk_rows import RowWriter, ids_after, last_id
+from tracker.services.bulk_rows import RowWriter, ids_after, indexes_built_at_the_end, last_id
 from tracker.services.record_export import (
     OBSERVATION_FIELDS,
     Names,
@@ -49,6 +52,7 @@ from tracker.services.record_export import (
 )
 from tracker.services.record_file import (
     ASSESSMENT_FIELDS,
+    CheckedRecord,
     ExportedAssessment,
     ExportedBearing,
     ExportedBriefing,
@@ -56,10 +60,11 @@ from tracker.services.record_file import (
     ExportedRetraction,
     ExportedSet,
     Progress,
+    RecordFacts,
     RecordFile,
     collecting_cycles_at_the_end,
-    counted,
     no_progress,
+    record_of,
 )
 from tracker.services.seeding import SEED_AUTHOR
 from tracker.storage.database import Database
@@ -99,32 +104,61 @@ class ImportConflict(inputs.InputError):
 
 
 def import_record(
-    db: Database, record: RecordFile, progress: Progress = no_progress
+    db: Database, record: RecordFile | CheckedRecord, progress: Progress = no_progress
 ) -> ImportReport:
+    """Merge `record` (read whole, or checked by `check_record_file`) into the database."""
+    checked = record if isinstance(record, CheckedRecord) else CheckedRecord.held(record)
+    facts = checked.facts
     report = ImportReport()
     conflicts: list[str] = []
     with collecting_cycles_at_the_end(), db.writing() as session:
-        for exported in record.sets:
+        for exported in facts.sets:
             _merge_set(session, exported, report)
         session.flush()
         names = Names.read(session)
-        _check_references(record, names)
+        _check_references(facts, names)
         connection = session.connection()
-        with _bulk_writing(connection):
-            merge = _Merge(connection, names, report, conflicts)
-            merge.observations(record.observations, record.assessments, progress)
-            merge.retractions(record.retractions)
-            merge.assessments(record.assessments, progress)
-            merge.supersessions(record.assessments)
-            merge.briefings(record.issued_briefings)
-        if conflicts:
-            shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
-            more = len(conflicts) - SHOWN_CONFLICTS
-            raise ImportConflict(
-                f"{len(conflicts)} record(s) in the file differ from the same record here: "
-                f"{shown}{f'; and {more} more' if more > 0 else ''}. Nothing was imported"
-            )
+        with (
+            _bulk_writing(connection),
+            indexes_built_at_the_end(connection, _empty(connection, _LOADED_TABLES)),
+        ):
+            merge = _Merge(connection, names, report, conflicts, facts)
+            merge.observations(checked.rows("observations"), progress)
+            merge.retractions(checked.all("retractions"))
+            merge.assessments(checked.rows("assessments"), progress)
+            merge.supersessions()
+            merge.briefings(checked.all("issued_briefings"))
+            # Before the indexes are built: a refused import need not build them.
+            _refuse_conflicts(conflicts)
     return report
+
+
+def _refuse_conflicts(conflicts: list[str]) -> None:
+    if conflicts:
+        shown = "; ".join(conflicts[:SHOWN_CONFLICTS])
+        more = len(conflicts) - SHOWN_CONFLICTS
+        raise ImportConflict(
+            f"{len(conflicts)} record(s) in the file differ from the same record here: "
+            f"{shown}{f'; and {more} more' if more > 0 else ''}. Nothing was imported"
+        )
+
+
+# The tables an archive brings most rows to: when they hold none yet, their secondary indexes
+# are built after the rows are in.
+_LOADED_TABLES = (
+    Observation.__table__,
+    ObservationIndicator.__table__,
+    Assessment.__table__,
+    AssessmentEvidence.__table__,
+)
+
+
+def _empty(connection: Connection, tables: Sequence[Table]) -> list[Table]:
+    return [table for table in tables if _row_count(connection, table) == 0]
+
+
+def _row_count(connection: Connection, table: Table) -> int:
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _where_in(
@@ -135,16 +169,29 @@ def _where_in(
     database holds none), read whole."""
     if not values:
         return
-    held = connection.execute(select(func.count()).select_from(column.table)).scalar_one()
+    held = _row_count(connection, column.table)
     if held <= len(values):
         wanted = values if isinstance(values, set | dict) else set(values)
         key = column.key
         yield from (row for row in connection.execute(query) if getattr(row, key) in wanted)
         return
+    yield from _in_chunks(connection, query, column, values)
+
+
+def _in_chunks(
+    connection: Connection, query: Select[Any], column: Any, values: Collection[Any]
+) -> Iterator[Any]:
+    """The rows of `query` whose `column` is one of `values`, asked a few hundred at a time."""
     listed = list(values)
     for start in range(0, len(listed), VALUES_PER_QUERY):
         chunk = listed[start : start + VALUES_PER_QUERY]
         yield from connection.execute(query.where(column.in_(chunk)))
+
+
+def _count_held(connection: Connection, column: Any, values: set[str]) -> int:
+    """How many of `values` `column` holds."""
+    query = select(column)
+    return sum(1 for _ in _where_in(connection, query, column, values))
 
 
 @contextmanager
@@ -166,11 +213,10 @@ def _bulk_writing(connection: Connection) -> Iterator[None]:
 
 
 @contextmanager
-def _indexing_many(connection: Connection, adding: int) -> Iterator[None]:
+def _indexing_many(adding: int, held: int, connection: Connection) -> Iterator[None]:
     """Observations are indexed for search row by row as they are written, unless they are
     many beside those held: then the index is rebuilt once, at the end, which costs about a
     fifth of indexing the same rows one by one (SQLite; see `indexed_at_the_end`)."""
-    held = connection.execute(select(func.count()).select_from(Observation)).scalar_one()
     if adding and adding * 4 >= held:
         with indexed_at_the_end(connection):
             yield
@@ -234,21 +280,17 @@ def _merge_set(session: Session, exported: ExportedSet, report: ImportReport) ->
             report.definitions_kept += 1
 
 
-def _check_references(record: RecordFile, names: Names) -> None:
+def _check_references(facts: RecordFacts, names: Names) -> None:
     """Every set and indicator a record names exists, in the file or here."""
     known = names.indicator_ids
-    named = chain(
-        ((b.set, b.indicator) for o in record.observations for b in o.bearings),
-        ((a.set, a.indicator) for a in record.assessments),
-    )
-    for slug, key in named:
+    for slug, key in chain(facts.bearing_indicators, facts.assessed_indicators):
         if (slug, key) not in known:
             raise inputs.InputError(
                 f"the file refers to indicator '{key}' of set '{slug}', which neither the file "
                 "nor this database defines; nothing was imported"
             )
-    for briefing in record.issued_briefings:
-        _set_id(names, briefing.set)
+    for slug in facts.briefing_sets:
+        _set_id(names, slug)
 
 
 def _set_id(names: Names, slug: str) -> int:
@@ -261,6 +303,14 @@ def _set_id(names: Names, slug: str) -> int:
     return set_id
 
 
+# Where a plain row of an observation (`CheckedRecord.rows`) holds its UUID, its event date and
+# its bearings; the values before its bearings are the columns `OBSERVATION_FIELDS` names.
+_UUID, _EVENT_DATE, _BEARINGS = 0, 1, len(OBSERVATION_FIELDS)
+# ... and of an assessment: its evidence, and the values that are columns of its table.
+_EVIDENCE = list(ExportedAssessment.model_fields).index("evidence")
+_ASSESSMENT_VALUES = [list(ExportedAssessment.model_fields).index(n) for n in ASSESSMENT_FIELDS]
+
+
 @dataclass
 class _Merge:
     """One import's merging of records into the open write transaction, and what it found."""
@@ -269,36 +319,55 @@ class _Merge:
     names: Names
     report: ImportReport
     conflicts: list[str]
-    # The ids of the observations the file holds or refers to, by UUID, as they become known.
+    facts: RecordFacts
+    # The ids of the observations the file cites or retracts, by UUID, as they become known
+    # (of an archive's million, the few that are referred to).
     observation_ids: dict[str, int] = field(default_factory=dict)
     # The assessments added, id by UUID: what each supersedes is linked in a second pass.
     added_assessments: dict[str, int] = field(default_factory=dict)
+    # Each assessment of the file, for that pass: its UUID, indicator id and what it supersedes.
+    assessed: list[tuple[str, int, str | None]] = field(default_factory=list)
     # The event date of each bearing of the observations written that assessments cite, by
     # (observation id, indicator id): an assessment may cite only what bore on its indicator
     # by its date.
     cited_bearings: dict[tuple[int, int], date] = field(default_factory=dict)
 
-    def observations(
-        self,
-        observations: list[ExportedObservation],
-        assessments: list[ExportedAssessment],
-        progress: Progress,
-    ) -> None:
-        held, held_bearings = self.held_observations([o.uuid for o in observations])
-        self.observation_ids.update((uuid, row.id) for uuid, row in held.items())
-        cited = {uuid for a in assessments for uuid in a.evidence}
+    def observations(self, batches: Iterable[list[tuple[Any, ...]]], progress: Progress) -> None:
+        table = Observation.__table__
+        total = self.facts.counts.get("observations", 0)
+        held_before = _row_count(self.connection, table)
+        adding = total
+        if held_before and adding * 4 >= held_before:
+            adding -= _count_held(self.connection, table.c.uuid, self.facts.observations)
+        referred = self.facts.cited | self.facts.retracted
         writer = _ObservationWriter(
-            self.connection, self.names, self.observation_ids, cited, self.cited_bearings
+            self.connection, self.names, self.observation_ids, referred, self.facts.cited
         )
-        with _indexing_many(self.connection, len(observations) - len(held)):
-            for exported in counted(observations, "observations", progress):
-                row = held.get(exported.uuid)
-                if row is None:
-                    writer.add(exported)
-                    self.report.add("observations")
-                else:
-                    self.held_observation(row, held_bearings.get(row.id, []), exported, writer)
+        writer.cited_bearings = self.cited_bearings
+        done = 0
+        with _indexing_many(adding, held_before, self.connection):
+            for rows in batches:
+                progress("observations", done, total)
+                done += len(rows)
+                held, held_bearings = (
+                    self.held_observations([row[_UUID] for row in rows])
+                    if held_before
+                    else ({}, {})
+                )
+                self.observation_ids.update(
+                    (uuid, row.id) for uuid, row in held.items() if uuid in referred
+                )
+                for row in rows:
+                    held_row = held.get(row[_UUID])
+                    if held_row is None:
+                        writer.add(row)
+                        self.report.add("observations")
+                    else:
+                        exported = record_of("observations", row)
+                        bearings = held_bearings.get(held_row.id, [])
+                        self.held_observation(held_row, bearings, exported, writer)
             writer.write()
+        progress("observations", total, total)
 
     def held_observations(
         self, uuids: list[str]
@@ -306,7 +375,7 @@ class _Merge:
         """The rows of the observations held here among `uuids`, by UUID, and their bearings."""
         table = Observation.__table__
         query = observation_rows().order_by(None)
-        held = {row.uuid: row for row in _where_in(self.connection, query, table.c.uuid, uuids)}
+        held = {row.uuid: row for row in _in_chunks(self.connection, query, table.c.uuid, uuids)}
         held_ids = [row.id for row in held.values()]
         bearings: dict[int, list[ExportedBearing]] = {}
         for start in range(0, len(held_ids), VALUES_PER_QUERY):
@@ -346,7 +415,9 @@ class _Merge:
             self.compare(held_view, file_view)
             return
         added = [b for b in exported.bearings if b.set not in held_sets]
-        writer.add_bearings(held.id, added, held.event_date)
+        writer.add_bearings(
+            held.id, [(b.set, b.indicator, b.bearing) for b in added], held.event_date
+        )
         if added:
             self.report.add("bearings")
         self.report.already_held += 1
@@ -415,28 +486,39 @@ class _Merge:
         columns = ("observation_id", "uuid", "reason", "author", "recorded_at")
         _write(self.connection, table, columns, rows)
 
-    def assessments(self, assessments: list[ExportedAssessment], progress: Progress) -> None:
-        held, held_evidence = self.held_assessments([a.uuid for a in assessments])
-        self.find_observations({uuid for a in assessments for uuid in a.evidence})
-        dates = self.bearing_dates([a for a in assessments if a.uuid not in held])
+    def assessments(self, batches: Iterable[list[tuple[Any, ...]]], progress: Progress) -> None:
+        total = self.facts.counts.get("assessments", 0)
+        held_before = _row_count(self.connection, Assessment.__table__)
         writer = _AssessmentWriter(self.connection, self.observation_ids, self.added_assessments)
-        for exported in counted(assessments, "assessments", progress):
-            row = held.get(exported.uuid)
-            if row is not None:
-                self.held_assessment(row, held_evidence.get(row.id, []), exported)
-                continue
-            indicator_id = self.names.indicator_ids[(exported.set, exported.indicator)]
-            self.check_evidence(exported, indicator_id, dates)
-            writer.add(exported, indicator_id)
-            self.report.add("assessments")
+        done = 0
+        for rows in batches:
+            progress("assessments", done, total)
+            done += len(rows)
+            held, held_evidence = (
+                self.held_assessments([row[_UUID] for row in rows]) if held_before else ({}, {})
+            )
+            self.find_observations({uuid for row in rows for uuid in row[_EVIDENCE]})
+            dates = self.bearing_dates([row for row in rows if row[_UUID] not in held])
+            for row in rows:
+                exported: ExportedAssessment = record_of("assessments", row)
+                indicator_id = self.names.indicator_ids[(exported.set, exported.indicator)]
+                self.assessed.append((exported.uuid, indicator_id, exported.supersedes))
+                held_row = held.get(exported.uuid)
+                if held_row is not None:
+                    self.held_assessment(held_row, held_evidence.get(held_row.id, []), exported)
+                    continue
+                self.check_evidence(exported, indicator_id, dates)
+                writer.add(row, indicator_id)
+                self.report.add("assessments")
         writer.write()
+        progress("assessments", total, total)
 
     def held_assessments(self, uuids: list[str]) -> tuple[dict[str, Any], dict[int, list[str]]]:
         """The rows of the assessments held here among `uuids`, by UUID, and the UUIDs of the
         observations each cites."""
         table = Assessment.__table__
         query = assessment_rows().order_by(None)
-        held = {row.uuid: row for row in _where_in(self.connection, query, table.c.uuid, uuids)}
+        held = {row.uuid: row for row in _in_chunks(self.connection, query, table.c.uuid, uuids)}
         held_ids = [row.id for row in held.values()]
         evidence: dict[int, list[str]] = {}
         for start in range(0, len(held_ids), VALUES_PER_QUERY):
@@ -444,28 +526,35 @@ class _Merge:
             evidence.update(evidence_where(self.connection, condition))
         return held, evidence
 
-    def bearing_dates(self, assessments: list[ExportedAssessment]) -> dict[tuple[int, int], date]:
-        """The event date of each bearing of the observations `assessments` cite, by
-        (observation id, indicator id): kept as those this import wrote were written, and read
-        for the others."""
-        written = {observation_id for observation_id, _ in self.cited_bearings}
+    def bearing_dates(self, rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], date]:
+        """The event date of each bearing of the observations these assessments (plain rows)
+        cite, by (observation id, indicator id): kept as those this import wrote were written,
+        and read for the others."""
         others = {
             self.observation_ids[uuid]
-            for a in assessments
-            for uuid in a.evidence
+            for row in rows
+            for uuid in row[_EVIDENCE]
             if uuid in self.observation_ids
-        } - written
+        } - self.written_cited
         query = select(
             ObservationIndicator.observation_id,
             ObservationIndicator.indicator_id,
             ObservationIndicator.event_date,
         )
-        dates = dict(self.cited_bearings)
-        for observation_id, indicator_id, event_date in _where_in(
-            self.connection, query, ObservationIndicator.observation_id, others
-        ):
-            dates[(observation_id, indicator_id)] = event_date
+        dates = self.cited_bearings
+        if others:
+            dates = dict(dates)
+            for observation_id, indicator_id, event_date in _in_chunks(
+                self.connection, query, ObservationIndicator.observation_id, others
+            ):
+                dates[(observation_id, indicator_id)] = event_date
         return dates
+
+    @functools.cached_property
+    def written_cited(self) -> set[int]:
+        """The ids of the observations this import wrote that assessments cite (known once
+        the observations are in)."""
+        return {observation_id for observation_id, _ in self.cited_bearings}
 
     def check_evidence(
         self,
@@ -499,16 +588,16 @@ class _Merge:
             held_view = held_view.model_copy(update={"supersedes": exported.supersedes})
         self.compare(held_view, exported)
 
-    def supersessions(self, assessments: list[ExportedAssessment]) -> None:
+    def supersessions(self) -> None:
         """Link each added assessment to the one it supersedes, now that all of the file's are
         written. Every `supersedes` in the file is checked, those of records already held too:
         a file that names an assessment nobody has, or another indicator's, is refused."""
         found = {
-            a.uuid: (self.added_assessments[a.uuid], self.names.indicator_ids[(a.set, a.indicator)])
-            for a in assessments
-            if a.uuid in self.added_assessments
+            uuid: (self.added_assessments[uuid], indicator_id)
+            for uuid, indicator_id, _ in self.assessed
+            if uuid in self.added_assessments
         }
-        named = {a.supersedes for a in assessments if a.supersedes is not None} - found.keys()
+        named = {s for _, _, s in self.assessed if s is not None} - found.keys()
         query = select(Assessment.uuid, Assessment.id, Assessment.indicator_id)
         found.update(
             (uuid, (assessment_id, indicator_id))
@@ -517,23 +606,24 @@ class _Merge:
             )
         )
         links = []
-        for exported in assessments:
-            if exported.supersedes is None:
+        for uuid, indicator_id, supersedes in self.assessed:
+            if supersedes is None:
                 continue
-            if exported.supersedes not in found:
+            if supersedes not in found:
                 raise inputs.InputError(
-                    f"assessment {exported.uuid} supersedes assessment {exported.supersedes}, "
+                    f"assessment {uuid} supersedes assessment {supersedes}, "
                     "which neither the file nor this database holds; nothing was imported"
                 )
-            superseded_id, indicator_id = found[exported.supersedes]
-            if indicator_id != self.names.indicator_ids[(exported.set, exported.indicator)]:
-                slug, key = self.names.indicators[indicator_id]
+            superseded_id, superseded_indicator = found[supersedes]
+            if superseded_indicator != indicator_id:
+                slug, key = self.names.indicators[superseded_indicator]
+                _, assessed_key = self.names.indicators[indicator_id]
                 raise inputs.InputError(
-                    f"assessment {exported.uuid} of indicator '{exported.indicator}' supersedes "
-                    f"assessment {exported.supersedes}, which assesses another indicator "
+                    f"assessment {uuid} of indicator '{assessed_key}' supersedes "
+                    f"assessment {supersedes}, which assesses another indicator "
                     f"('{key}' of set '{slug}'); nothing was imported"
                 )
-            added = self.added_assessments.get(exported.uuid)
+            added = self.added_assessments.get(uuid)
             if added is not None:
                 links.append({"linked": added, "superseded": superseded_id})
         if links:
@@ -605,8 +695,8 @@ def _write(
 
 
 def _write_with_ids(
-    writer: RowWriter, table: Table, rows: list[list[Any]], uuids: list[str], ids: dict[str, int]
-) -> None:
+    writer: RowWriter, table: Table, rows: list[list[Any]], uuids: list[str]
+) -> dict[str, int]:
     """Write rows that each carry a UUID, and learn the id each was given: those above the
     highest id before. Should an id have been handed out below it (never by tracker), that row
     is looked up by its UUID."""
@@ -617,7 +707,7 @@ def _write_with_ids(
     if missing:
         query = select(table.c.uuid, table.c.id)
         written.update(_where_in(writer.connection, query, table.c.uuid, missing))
-    ids.update(written)
+    return written
 
 
 _BEARING_COLUMNS = ("observation_id", "indicator_id", "bearing", "event_date")
@@ -625,16 +715,17 @@ _BEARING_COLUMNS = ("observation_id", "indicator_id", "bearing", "event_date")
 
 @dataclass
 class _ObservationWriter:
-    """New observations and bearings, written a batch at a time; the ids of the observations
-    written are added to `ids`."""
+    """New observations (plain rows) and bearings, written a batch at a time; the ids of
+    those written that the file refers to are added to `ids`."""
 
     connection: Connection
     names: Names
     ids: dict[str, int]
+    referred: set[str]
     # The UUIDs of the observations assessments cite, and where to keep their bearings' dates.
     cited: set[str]
-    cited_bearings: dict[tuple[int, int], date]
-    waiting: list[ExportedObservation] = field(default_factory=list)
+    cited_bearings: dict[tuple[int, int], date] = field(default_factory=dict)
+    waiting: list[tuple[Any, ...]] = field(default_factory=list)
     bearings: list[list[Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -645,33 +736,37 @@ class _ObservationWriter:
             self.connection, ObservationIndicator.__table__, _BEARING_COLUMNS
         )
 
-    def add(self, exported: ExportedObservation) -> None:
-        self.waiting.append(exported)
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.waiting.append(row)
         if len(self.waiting) >= ROWS_PER_WRITE:
             self.write()
 
     def add_bearings(
-        self, observation_id: int, bearings: list[ExportedBearing], event_date: date
+        self, observation_id: int, bearings: Iterable[tuple[str, str, str]], event_date: date
     ) -> None:
         indicator_ids = self.names.indicator_ids
         self.bearings.extend(
-            [observation_id, indicator_ids[(b.set, b.indicator)], b.bearing, event_date]
-            for b in bearings
+            [observation_id, indicator_ids[(slug, key)], bearing, event_date]
+            for slug, key, bearing in bearings
         )
 
     def write(self) -> None:
         if self.waiting:
-            rows = [[o.__dict__[name] for name in OBSERVATION_FIELDS] for o in self.waiting]
-            uuids = [o.uuid for o in self.waiting]
-            _write_with_ids(self.observation_rows, Observation.__table__, rows, uuids, self.ids)
+            rows = [list(row[:_BEARINGS]) for row in self.waiting]
+            uuids = [row[_UUID] for row in self.waiting]
+            written = _write_with_ids(self.observation_rows, Observation.__table__, rows, uuids)
             indicator_ids = self.names.indicator_ids
-            for exported in self.waiting:
-                observation_id = self.ids[exported.uuid]
-                self.add_bearings(observation_id, exported.bearings, exported.event_date)
-                if exported.uuid in self.cited:
-                    for b in exported.bearings:
-                        key = (observation_id, indicator_ids[(b.set, b.indicator)])
-                        self.cited_bearings[key] = exported.event_date
+            for row in self.waiting:
+                uuid, event_date = row[_UUID], row[_EVENT_DATE]
+                observation_id = written[uuid]
+                self.add_bearings(observation_id, row[_BEARINGS], event_date)
+                if uuid in self.referred:
+                    self.ids[uuid] = observation_id
+                if uuid in self.cited:
+                    for slug, key, _ in row[_BEARINGS]:
+                        self.cited_bearings[(observation_id, indicator_ids[(slug, key)])] = (
+                            event_date
+                        )
             self.waiting.clear()
         self.bearing_rows.write(self.bearings)
         self.bearings.clear()
@@ -682,13 +777,14 @@ _ASSESSMENT_COLUMNS = ("indicator_id", *ASSESSMENT_FIELDS)
 
 @dataclass
 class _AssessmentWriter:
-    """New assessments and the evidence they cite, written a batch at a time; the ids of the
-    assessments written are added to `ids`. What each supersedes is linked afterwards."""
+    """New assessments (plain rows) and the evidence they cite, written a batch at a time; the
+    ids of the assessments written are added to `ids`. What each supersedes is linked
+    afterwards."""
 
     connection: Connection
     observation_ids: dict[str, int]
     ids: dict[str, int]
-    waiting: list[tuple[ExportedAssessment, int]] = field(default_factory=list)
+    waiting: list[tuple[tuple[Any, ...], int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.assessment_rows = RowWriter(self.connection, Assessment.__table__, _ASSESSMENT_COLUMNS)
@@ -696,8 +792,8 @@ class _AssessmentWriter:
             self.connection, AssessmentEvidence.__table__, ("assessment_id", "observation_id")
         )
 
-    def add(self, exported: ExportedAssessment, indicator_id: int) -> None:
-        self.waiting.append((exported, indicator_id))
+    def add(self, row: tuple[Any, ...], indicator_id: int) -> None:
+        self.waiting.append((row, indicator_id))
         if len(self.waiting) >= ROWS_PER_WRITE:
             self.write()
 
@@ -705,15 +801,16 @@ class _AssessmentWriter:
         if not self.waiting:
             return
         rows = [
-            [indicator_id, *(getattr(a, name) for name in ASSESSMENT_FIELDS)]
-            for a, indicator_id in self.waiting
+            [indicator_id, *(row[i] for i in _ASSESSMENT_VALUES)]
+            for row, indicator_id in self.waiting
         ]
-        uuids = [a.uuid for a, _ in self.waiting]
-        _write_with_ids(self.assessment_rows, Assessment.__table__, rows, uuids, self.ids)
+        uuids = [row[_UUID] for row, _ in self.waiting]
+        written = _write_with_ids(self.assessment_rows, Assessment.__table__, rows, uuids)
+        self.ids.update(written)
         evidence = [
-            [self.ids[a.uuid], self.observation_ids[uuid]]
-            for a, _ in self.waiting
-            for uuid in a.evidence
+            [written[row[_UUID]], self.observation_ids[uuid]]
+            for row, _ in self.waiting
+            for uuid in row[_EVIDENCE]
         ]
         for start in range(0, len(evidence), ROWS_PER_WRITE):
             self.evidence_rows.write(evidence[start : start + ROWS_PER_WRITE])

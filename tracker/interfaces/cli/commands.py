@@ -29,7 +29,10 @@ from tracker.services.seeding import load_definitions, read_definitions
 from tracker.services.status import status_as_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tracker.services.briefing_periods import BriefingScope
+    from tracker.services.record_export import RecordExport
 
 # The briefing, export, import and backup machinery (Jinja, Matplotlib, the export schema) is
 # imported by the commands that use it, so the others start without it.
@@ -366,9 +369,8 @@ def export_command(
 ) -> None:
     """Everything recorded (sets, indicators, observations, retractions, assessments, issued
     briefings) as versioned JSON, for backup, moving to a team database, or other tools."""
-    from tracker.interfaces.files import write_whole_file
-    from tracker.interfaces.observations_csv import observations_csv
-    from tracker.services.record_export import export_record
+    from tracker.interfaces.files import writing_whole_file
+    from tracker.services.record_export import exporting_record
     from tracker.services.record_file import record_file_schema
 
     if schema:
@@ -378,19 +380,43 @@ def export_command(
     with reporting_errors():
         if as_format not in {"json", "csv"}:
             raise TrackerError(f"--format must be json or csv, not '{as_format}'")
-        with output.progress_bar() as progress:
-            record = export_record(invocation.database(), set_slug, progress)
-        text = record.to_json() if as_format == "json" else observations_csv(record)
-        if output_file is None:
-            output.data(text.rstrip("\n"))
-        else:
-            write_whole_file(output_file, text)
+        # Written as the records are read: an archive's million are never all in memory.
+        with (
+            output.progress_bar() as progress,
+            exporting_record(invocation.database(), set_slug, progress) as export,
+        ):
+            pieces = export.json_pieces() if as_format == "json" else _csv_pieces(export)
+            if output_file is None:
+                for piece in pieces:
+                    sys.stdout.buffer.write(piece)
+                sys.stdout.flush()
+            else:
+                with writing_whole_file(output_file) as file:
+                    for piece in pieces:
+                        file.write(piece)
+            counts = export.totals()
     if output_file is not None:
         output.say(
-            f"Exported {len(record.sets)} set(s), {len(record.observations)} observation(s), "
-            f"{len(record.assessments)} assessment(s), {len(record.retractions)} retraction(s) "
-            f"and {len(record.issued_briefings)} issued briefing(s) to {output_file}."
+            f"Exported {counts['sets']} set(s), {counts['observations']} observation(s), "
+            f"{counts['assessments']} assessment(s), {counts['retractions']} retraction(s) "
+            f"and {counts['issued_briefings']} issued briefing(s) to {output_file}."
         )
+
+
+def _csv_pieces(export: RecordExport) -> Iterator[bytes]:
+    """The observations as `observations_csv` writes them, a batch at a time: the text of each
+    batch without the header it starts with (the rows are written alike whatever comes
+    before them)."""
+    from tracker.interfaces.observations_csv import observations_csv
+    from tracker.services.record_file import RecordFile
+
+    withdrawn = {r.observation: r for r in export.retractions()}
+    header = observations_csv(RecordFile.model_construct(observations=[], retractions=[]))
+    yield header.encode()
+    for batch in export.observations():
+        retractions = [withdrawn[o.uuid] for o in batch if o.uuid in withdrawn]
+        part = RecordFile.model_construct(observations=batch, retractions=retractions)
+        yield observations_csv(part).removeprefix(header).encode()
 
 
 @app.command("import")
@@ -400,13 +426,17 @@ def import_command(
 ) -> None:
     """Merge an export into this database: all of it or, on any problem, none of it. Records
     already here are skipped, so importing twice changes nothing."""
-    from tracker.interfaces.files import read_text_file
-    from tracker.services.record_file import read_record_file
+    from tracker.interfaces.files import text_file_blocks
+    from tracker.services.record_file import check_record_file
     from tracker.services.record_import import import_record
 
     invocation = _invocation(ctx)
-    with reporting_errors():
-        record = read_record_file(read_text_file(path), str(path))
+    # Checked whole, a batch at a time, before the database is opened (or made): a file with
+    # a problem anywhere leaves no trace.
+    with (
+        reporting_errors(),
+        check_record_file(lambda: text_file_blocks(path), str(path)) as record,
+    ):
         # A new database is not seeded first: the file brings its own sets.
         database = invocation.database(seed_if_new=False)
         with output.progress_bar() as progress:
