@@ -8,7 +8,10 @@ not written to a terminal), presses keys as an analyst would, and prints one JSO
 - log_s: the observation log opened, its newest page shown; log_end_s: End pressed, the
   oldest page shown; page_down_s: each Page Down from the top through several windows;
 - search_s: a search typed into the log, its first page shown;
-- peak_rss_mb: the process's peak resident memory after all of it.
+- peak_rss_mb: the process's peak resident memory after all of it;
+- pilot_waiting_s, settle_waiting_s: what a step costs that does nothing, with a key pressed
+  and without (the pilot's own polling, in 20 ms sleeps: to be taken off each step's time);
+- cpu_s: each step's processor time, every thread's, by name.
 Each step is timed from the key press until every read it started has finished and the
 screen is drawn again.
 """
@@ -57,12 +60,25 @@ async def settle(pilot: Any, *, within_s: float = 60.0) -> None:
     raise TimeoutError(f"the app was still reading after {within_s} s")
 
 
-async def _timed(pilot: Any, *keys: str) -> float:
-    started = time.perf_counter()
+CPU: dict[str, float] = {}  # each step's processor time (every thread), by the step's name
+
+
+async def _timed(pilot: Any, *keys: str, step: str = "") -> float:
+    started, busy = time.perf_counter(), time.process_time()
     if keys:
         await pilot.press(*keys)
     await settle(pilot)
+    if step:
+        CPU[step] = CPU.get(step, 0.0) + time.process_time() - busy
     return time.perf_counter() - started
+
+
+async def _pilot_waiting(pilot: Any, *keys: str) -> float:
+    """What a step costs when it does nothing (pressing a key bound to nothing, or none):
+    the pilot's own polling, which sleeps in 20 ms steps until the app is idle. It is part
+    of every step's time, and not of the app's."""
+    times = [await _timed(pilot, *keys) for _ in range(7)]
+    return sorted(times)[len(times) // 2]
 
 
 def session(path: Path, search: str, indicator_size: int, page_downs: int) -> dict[str, Any]:
@@ -84,22 +100,27 @@ def session(path: Path, search: str, indicator_size: int, page_downs: int) -> di
         async with app.run_test(size=(160, 50)) as pilot:
             await settle(pilot)
             figures["board_s"] = time.perf_counter() - started
+            figures["pilot_waiting_s"] = await _pilot_waiting(pilot, "f19")
+            figures["settle_waiting_s"] = await _pilot_waiting(pilot)
 
-            started = time.perf_counter()
+            started, busy = time.perf_counter(), time.process_time()
             app.push_screen(IndicatorScreen(key, set_slug))
             await settle(pilot)
             figures["indicator_s"] = time.perf_counter() - started
-            figures["indicator_tab_s"] = await _timed(pilot, "2")
+            CPU["indicator"] = time.process_time() - busy
+            figures["indicator_tab_s"] = await _timed(pilot, "2", step="indicator_tab")
             listed = app.screen.query_one("#indicator-observations", LogTable)
             assert listed.row_count > 0, "the indicator's observations were not listed"
             await _timed(pilot, "escape")
 
-            figures["log_s"] = await _timed(pilot, "l")
+            figures["log_s"] = await _timed(pilot, "l", step="log")
             table = app.screen.query_one("#log", LogTable)
-            figures["log_end_s"] = await _timed(pilot, "end")
+            figures["log_end_s"] = await _timed(pilot, "end", step="log_end")
             assert table.at_oldest
             await _timed(pilot, "home")
-            figures["page_down_s"] = [await _timed(pilot, "pagedown") for _ in range(page_downs)]
+            figures["page_down_s"] = [
+                await _timed(pilot, "pagedown", step="page_down") for _ in range(page_downs)
+            ]
             figures["page_down_reached_row"] = (table.first_index or 0) + table.cursor_row
 
             await _timed(pilot, "slash")
@@ -116,6 +137,7 @@ def session(path: Path, search: str, indicator_size: int, page_downs: int) -> di
     finally:
         db.close()
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["cpu_s"] = CPU
     return figures
 
 
