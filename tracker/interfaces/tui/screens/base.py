@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, get_current_worker
@@ -60,16 +61,30 @@ class RecordScreen(TrackerScreen):
     def read_in_background(
         self, read: Callable[[], T], show: Callable[[T], None], *, group: str = "read"
     ) -> Worker[None]:
-        """Run `read` (a service call) in a thread; hand its result to `show` on the UI thread.
-        A newer read of the same group cancels an older one, so a fast typist sees the last."""
+        return read_in_background(self, read, show, group=group)
 
-        def work() -> None:
-            try:
-                result = read()
-            except TrackerError as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
-            if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(show, result)
 
-        return self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+def read_in_background(
+    node: DOMNode,
+    read: Callable[[], T],
+    show: Callable[[T], None],
+    *,
+    group: str = "read",
+    failed: Callable[[], None] | None = None,
+) -> Worker[None]:
+    """Run `read` (a service call) in a thread; hand its result to `show` on the UI thread, or
+    say why it failed (and call `failed`). A newer read of the same group on the same node
+    cancels an older one, so a fast typist sees the last."""
+
+    def work() -> None:
+        try:
+            result = read()
+        except TrackerError as exc:
+            node.app.call_from_thread(node.notify, str(exc), severity="error", markup=False)
+            if failed is not None:
+                node.app.call_from_thread(failed)
+            return
+        if not get_current_worker().is_cancelled:
+            node.app.call_from_thread(show, result)
+
+    return node.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)

@@ -25,9 +25,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import get_current_worker
 
-from tracker.errors import TrackerError
+from tracker.interfaces.tui.screens.base import read_in_background
 from tracker.services.observation_log import PAGE_SIZE, LoggedObservation, LogKey, Toward
 
 # Rows kept at once: two pages, so the rows around the cursor are always there.
@@ -468,18 +467,11 @@ class LogTable(ScrollView, can_focus=True):
         *,
         group: str = "window",
     ) -> None:
-        def work() -> None:
-            try:
-                rows = read()
-            except TrackerError as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                if group == "edge":
-                    self._reading_edge = False
-                return
-            if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(show, rows)
+        failed = self._edge_read_failed if group == "edge" else None
+        read_in_background(self, read, show, group=group, failed=failed)
 
-        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+    def _edge_read_failed(self) -> None:
+        self._reading_edge = False
 
 
 class OpenableLogTable(LogTable):
