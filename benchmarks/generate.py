@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from benchmarks.corpus import Corpus
+from tracker.services.bulk_rows import RowWriter
 from tracker.storage.database import Database, open_database
 from tracker.storage.fulltext import indexed_at_the_end
 from tracker.storage.models import (
@@ -50,6 +51,7 @@ from tracker.storage.models import (
     Retraction,
     Theme,
 )
+from tracker.storage.month_counts import counted_at_the_end
 
 END = date(2026, 11, 1)
 DAYS = 3 * 365
@@ -286,6 +288,9 @@ def _observation_days(day_weights: list[float], count: int) -> list[int]:
     return [bisect.bisect_left(cumulative, (n + 0.5) * total / count) for n in range(count)]
 
 
+_BEARING_COLUMNS = ("observation_id", "indicator_id", "bearing", "event_date")
+
+
 def _observations(
     db: Database,
     size: Size,
@@ -314,10 +319,13 @@ def _observations(
     # One transaction: a generator stopped half-way leaves an empty database, not half a one.
     with context.Pool(1) as pool, db.writing() as session:
         connection = session.connection()
-        with indexed_at_the_end(connection):
+        # The bearings go as tracker's import writes them: on PostgreSQL, thousands of rows a
+        # statement, so the month counts' trigger runs once for each statement, not each row.
+        bearing_rows = RowWriter(connection, ObservationIndicator.__table__, _BEARING_COLUMNS)
+        with indexed_at_the_end(connection), counted_at_the_end(connection):
             for done, (observations, links) in enumerate(pool.imap(_write_batch, jobs), 1):
                 connection.execute(insert(Observation.__table__), observations)
-                connection.execute(insert(ObservationIndicator.__table__), links)
+                bearing_rows.write([[link[c] for c in _BEARING_COLUMNS] for link in links])
                 counts["observation"] += len(observations)
                 counts["observation_indicator"] += len(links)
                 for link in links:

@@ -17,6 +17,7 @@ from tests.conftest import (
     row_counts,
     tracker_env,
 )
+from tests.test_month_counts import assert_counts_follow, assert_triggers_as_migrated
 from tracker.services.clock import FixedClock
 from tracker.services.observation_log import ObservationQuery, search_observations
 from tracker.services.status import status_as_of
@@ -115,6 +116,9 @@ def test_what_it_writes_holds_together(db_target: DbTarget, tmp_path: Path) -> N
 
     db = db_target.open()
     try:
+        # Counted by month in one go at the end, and counted as they come from then on.
+        assert_counts_follow(db)
+        assert_triggers_as_migrated(db)
         board = status_as_of(db, FixedClock(datetime(2026, 11, 2, 12, tzinfo=UTC)))
         assert len(board.indicators) == 30
         assert all(row.status is not None for row in board.indicators)  # each has a baseline

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Connection, text
@@ -13,9 +14,13 @@ from sqlalchemy import Connection, text
 from tests.conftest import DbTarget
 from tracker.services.clock import FixedClock
 from tracker.services.observations import ObservationDraft, record_observation
+from tracker.services.record_export import export_record
+from tracker.services.record_file import check_record_file
+from tracker.services.record_import import import_record
 from tracker.services.seeding import seed_if_empty
 from tracker.services.status import status_as_of
-from tracker.storage.database import Database
+from tracker.storage import month_counts
+from tracker.storage.database import Database, open_database
 from tracker.storage.migrations.runner import alembic_config, upgrade_to_head
 
 # Either side of two month ends and a year end, and a leap day.
@@ -53,17 +58,7 @@ def assert_counts_follow(db: Database) -> None:
 def test_month_counts_follow_every_write_to_the_bearings(
     seeded_db: Database, clock: FixedClock
 ) -> None:
-    for day in DAYS:
-        record_observation(
-            seeded_db,
-            ObservationDraft(
-                bearings=[("miami-talks", "toward"), ("european-unity", "away")],
-                summary=f"Seen on {day}.",
-                event_date=day,
-                author="ana",
-            ),
-            clock,
-        )
+    _observe(seeded_db, clock, DAYS, "Seen on", also=("european-unity", "away"))
     assert_counts_follow(seeded_db)
     with seeded_db.engine.connect() as connection:
         assert len(kept_counts(connection)) >= 2 * 5  # a month per day, less the shared one
@@ -176,3 +171,100 @@ def test_upgrading_to_month_counts_counts_the_bearings_already_there(
         assert plain["reconstruction"] > 1
     finally:
         db.close()
+
+
+def _triggers(db: Database) -> dict[str, object]:
+    """The triggers on the bearings, by name, each as the engine states its definition."""
+    if db.engine.dialect.name == "sqlite":
+        query = (
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'observation_indicator'"
+        )
+    else:
+        query = (
+            "SELECT tgname, (pg_get_triggerdef(oid), tgenabled) FROM pg_trigger"
+            " WHERE tgrelid = 'observation_indicator'::regclass AND NOT tgisinternal"
+        )
+    with db.engine.connect() as connection:
+        return {name: definition for name, definition in connection.execute(text(query))}
+
+
+def assert_triggers_as_migrated(db: Database) -> None:
+    """The counting triggers are there, as migration 0005 makes them (SQLite keeps the very
+    text of each; PostgreSQL its own rendering), and on."""
+    triggers = _triggers(db)
+    if db.engine.dialect.name == "sqlite":
+        assert sorted(triggers.values()) == sorted(month_counts.trigger_statements("sqlite"))
+        return
+    assert sorted(triggers) == [
+        f"{month_counts.TABLE}_{event}" for event in sorted(month_counts.EVENTS)
+    ]
+    for name, (definition, enabled) in triggers.items():
+        assert enabled == "O"
+        assert definition.endswith(
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {month_counts.POSTGRESQL_FUNCTION}()"
+        ), (name, definition)
+
+
+def _observe(
+    db: Database,
+    clock: FixedClock,
+    days: list[str],
+    summary: str,
+    *,
+    also: tuple[str, str] = ("territory", "away"),
+) -> None:
+    for day in days:
+        record_observation(
+            db,
+            ObservationDraft(
+                bearings=[("miami-talks", "toward"), also],
+                summary=f"{summary} {day}.",
+                event_date=day,
+                author="ana",
+            ),
+            clock,
+        )
+
+
+def test_a_bulk_import_counts_the_bearings_and_puts_the_triggers_back(
+    seeded_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """An import of many observations sets the counting aside and counts once at the end:
+    into a new database and into one that holds records already (on either engine), the
+    counts are the bearings counted by month, and the triggers are the migration's again."""
+    source = open_database(str(tmp_path / "source.sqlite3"))
+    try:
+        seed_if_empty(source, clock)
+        _observe(source, clock, DAYS, "Seen in the file on")
+        checked_text = export_record(source).to_json()
+        made_by_migration = _triggers(source)
+        new = open_database(str(tmp_path / "new.sqlite3"))
+        try:
+            with check_record_file(lambda: iter([checked_text]), "f") as checked:
+                import_record(new, checked)
+            assert_counts_follow(new)
+            assert _triggers(new) == made_by_migration
+            assert_triggers_as_migrated(new)
+        finally:
+            new.close()
+    finally:
+        source.close()
+
+    # Held here already: one observation of the desk's own, in a month the file's share.
+    _observe(seeded_db, clock, ["2024-01-15"], "Seen here on")
+    migrated = _triggers(seeded_db)
+    assert len(migrated) == 3
+    with check_record_file(lambda: iter([checked_text]), "f") as checked:
+        report = import_record(seeded_db, checked)
+    assert report.added["observations"] == len(DAYS)
+    assert_counts_follow(seeded_db)
+    assert _triggers(seeded_db) == migrated
+    assert_triggers_as_migrated(seeded_db)
+    # The counting is there again: a write after the import is counted.
+    _observe(seeded_db, clock, ["2024-01-16", "2025-12-02"], "Seen after on")
+    assert_counts_follow(seeded_db)
+    with check_record_file(lambda: iter([checked_text]), "f") as checked:
+        again = import_record(seeded_db, checked)
+    assert again.added == {}
+    assert_counts_follow(seeded_db)

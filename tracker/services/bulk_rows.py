@@ -10,6 +10,7 @@ SQLite; a moment is stored as UTC).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +33,15 @@ class RowWriter:
         self.by_name = compiled.positiontup is None
         order = [] if self.by_name else [self.columns.index(n) for n in compiled.positiontup]
         self.reordered = None if order == list(range(len(order))) else order
+        # On PostgreSQL, many rows a statement: the driver's executemany sends one statement
+        # a row, and the triggers that run once a statement (`month_counts`) would run for
+        # each. The rows' placeholders are the compiled one's, casts and all, by position.
+        self.many: tuple[str, str, list[int]] | None = None
+        head, values = self.sql.split(" VALUES ", 1)
+        names = _NAMED.findall(values)
+        if self.by_name and sorted(names) == sorted(self.columns):
+            row = _NAMED.sub("%s", values)
+            self.many = (head + " VALUES ", row, [self.columns.index(n) for n in names])
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(self.columns):
             kind = table.c[name].type
@@ -50,6 +60,9 @@ class RowWriter:
             for i, process in self.processors:
                 values[i] = process(values[i])
         params: list[Any]
+        if self.many is not None:
+            self._write_many(rows, *self.many)
+            return
         if self.by_name:
             params = [dict(zip(self.columns, values, strict=True)) for values in rows]
         elif self.reordered is None:
@@ -57,6 +70,24 @@ class RowWriter:
         else:
             params = [tuple(values[i] for i in self.reordered) for values in rows]
         self.connection.exec_driver_sql(self.sql, params)
+
+    def _write_many(self, rows: Sequence[list[Any]], head: str, row: str, order: list[int]) -> None:
+        per_statement = max(1, min(_ROWS_PER_STATEMENT, _MOST_PARAMETERS // len(order)))
+        statements: dict[int, str] = {}
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = statements.get(len(chunk))
+            if sql is None:
+                sql = statements[len(chunk)] = head + ", ".join([row] * len(chunk))
+            params = [values[i] for values in chunk for i in order]
+            self.connection.exec_driver_sql(sql, tuple(params))
+
+
+# A named placeholder of the driver's ("%(name)s"), as SQLAlchemy compiles it for PostgreSQL.
+_NAMED = re.compile(r"%\((\w+)\)s")
+# Rows in one statement on PostgreSQL, and the parameters its protocol allows in one.
+_ROWS_PER_STATEMENT = 1_000
+_MOST_PARAMETERS = 65_535
 
 
 def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

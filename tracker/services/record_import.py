@@ -18,7 +18,8 @@ holds, which it cites); its records are then gone through in order a batch at a 
 held here among a batch are looked up together, and new rows are written thousands at a time
 (`bulk_rows`), not as one table object each. All in the one write transaction: a problem found
 late still leaves nothing written. Into tables that hold nothing yet, the secondary indexes are
-built once at the end, as the search index is (`bulk_rows.indexes_built_at_the_end`).
+built once at the end, as the search index is (`bulk_rows.indexes_built_at_the_end`); so are
+the bearings' month counts when many observations come (`month_counts.counted_at_the_end`).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from tracker.storage.models import (
     Retraction,
     Theme,
 )
+from tracker.storage.month_counts import counted_at_the_end
 
 # Conflicts listed in the message; the rest are counted.
 SHOWN_CONFLICTS = 5
@@ -214,11 +216,12 @@ def _bulk_writing(connection: Connection) -> Iterator[None]:
 
 @contextmanager
 def _indexing_many(adding: int, held: int, connection: Connection) -> Iterator[None]:
-    """Observations are indexed for search row by row as they are written, unless they are
-    many beside those held: then the index is rebuilt once, at the end, which costs about a
-    fifth of indexing the same rows one by one (SQLite; see `indexed_at_the_end`)."""
+    """Observations are indexed for search, and their bearings counted by month, row by row as
+    they are written, unless they are many beside those held: then the index is rebuilt, and
+    the bearings counted, once, at the end, which costs a fraction of doing it one by one
+    (SQLite; see `indexed_at_the_end` and `counted_at_the_end`)."""
     if adding and adding * 4 >= held:
-        with indexed_at_the_end(connection):
+        with indexed_at_the_end(connection), counted_at_the_end(connection):
             yield
     else:
         yield
