@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.text import Text as RichText
 from sqlalchemy import text
 from textual import events
 from textual.content import Content
@@ -14,6 +17,7 @@ from tests.conftest import DbTarget, query_rows
 from tests.tui_support import screen_text, settle
 from tracker.interfaces.tui.app import make_app
 from tracker.interfaces.tui.screens.board import literal_markup
+from tracker.interfaces.wording import one_line
 from tracker.services.assessments import AssessmentDraft, assess_indicator
 from tracker.services.clock import FixedClock
 from tracker.services.observations import ObservationDraft, record_observation
@@ -176,3 +180,31 @@ def test_hostile_retraction_reason_shows_literally(
 def test_palette_titles_from_definition_files_show_literally(title: str) -> None:
     # The command palette parses its entries as markup; titles come from editable files.
     assert Content.from_markup(literal_markup(title)).plain == title
+
+
+def _cut_by_rich(text: str, width: int) -> str:
+    """`one_line` as it was before counting characters: everything measured by Rich."""
+    flat = " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip())
+    cell = RichText(flat[: 4 * width])
+    if len(flat) <= 4 * width and cell.cell_len <= width:
+        return flat
+    cell.truncate(width - 1)
+    return cell.plain + "…"
+
+
+# Characters of one cell, of two, of none, and controls, mixed: the column cut must be the same.
+MIXED = [*"abc  –’“”…⏎日本👍🏽שלוםمرحبا", "\u200d", "\u0301", "\ufe0f", "\t", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(st.text(st.sampled_from(MIXED), max_size=120), st.text(max_size=120)),
+    width=st.integers(min_value=2, max_value=40),
+)
+def test_one_line_cuts_any_text_as_rich_measures_it(text: str, width: int) -> None:
+    """Table cells count characters where each takes one cell; whatever the text, the cut is
+    the one Rich's measuring makes, and never wider than the column."""
+    line = one_line(text, width)
+    assert line == _cut_by_rich(text, width)
+    assert RichText(line).cell_len <= width
+    assert "\n" not in line and "\r" not in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from rich.cells import get_character_cell_size as character_cells
 from rich.text import Text
 
 from tracker.services.history import ObservationEntry
@@ -71,6 +72,13 @@ def moment(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def one_cell_each(text: str) -> bool:
+    """Whether every character of the text takes one cell on a terminal, as Rich measures
+    them: none wide (CJK, emoji), none of no width (joiners, combining marks, controls).
+    Checking each is many times quicker than Rich's measuring and cutting by graphemes."""
+    return text.isprintable() and all(character_cells(c) == 1 for c in text)
+
+
 def one_line(text: str, width: int) -> str:
     """The text on a single line of at most `width` cells' worth of characters, cut with '…'.
 
@@ -80,7 +88,7 @@ def one_line(text: str, width: int) -> str:
         return flat[:width]
     # Only the start can show: no more of a long paragraph is measured than could fit.
     head = flat[: 4 * width]
-    if head.isascii() and head.isprintable():  # one cell per character: no need to measure
+    if one_cell_each(head):  # counting characters is measuring them
         return flat if len(flat) <= width else head[: width - 1] + "…"
     cell = Text(head)
     if len(head) == len(flat) and cell.cell_len <= width:

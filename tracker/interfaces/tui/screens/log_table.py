@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracker.interfaces.tui.screens.base import read_in_background
+from tracker.interfaces.wording import one_cell_each
 from tracker.services.observation_log import PAGE_SIZE, LoggedObservation, LogKey, Toward
 
 # Rows kept at once: two pages, so the rows around the cursor are always there.
@@ -448,7 +449,7 @@ class LogTable(ScrollView, can_focus=True):
     def _cell(self, cell: Text, width: int) -> list[Segment]:
         """A cell's text cut or padded to its column's width, a space each side."""
         plain = cell.plain
-        if not cell.spans and plain.isascii() and plain.isprintable():
+        if not cell.spans and one_cell_each(plain):
             # One cell per character: cut and padded by counting, without measuring.
             if len(plain) > width:
                 plain = plain[: width - 1] + "…" if width > 1 else plain[:width]
