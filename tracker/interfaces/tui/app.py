@@ -7,6 +7,7 @@ through the services in worker threads, so the database never freezes the screen
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -63,6 +64,7 @@ class TrackerApp(App[None]):
     ) -> None:
         super().__init__()
         self._first_board = first_board
+        self._frozen = False  # start-up's objects set apart from the collector (`board_shown`)
         self.db = db
         self.clock = clock
         self.as_of: date | None = as_of
@@ -203,6 +205,13 @@ class TrackerApp(App[None]):
         """The board has its data: once this frame is painted, the app is ready for keys."""
         if os.environ.get(EXIT_WHEN_READY) == "1":
             self.call_after_refresh(self.exit)
+        if not self._frozen:
+            # What start-up made (Textual, SQLAlchemy, the styles) lives as long as the app:
+            # set apart from the collector, each of its passes is short. Searching the archive,
+            # its passes over them were the slowest 1% of searches (p99 57-106 ms, 21-36 ms
+            # with them set apart).
+            self._frozen = True
+            self.call_after_refresh(gc.freeze)
 
     # -- changes written by another process -------------------------------------------------
 
