@@ -22,6 +22,7 @@ from textual.command import CommandPalette
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, SelectionList, Static, TextArea
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import (
     FIXED_NOW,
@@ -781,6 +782,13 @@ def test_mark_refuses_missing_status_reason_or_direction_and_writes_nothing(desk
 # -- 7. retract ------------------------------------------------------------------------------------
 
 
+def retract_offered(pilot: Pilot[None]) -> bool:
+    """Whether the footer offers the Retract key (it is left out where there is nothing to
+    retract)."""
+    keys = [key for key in pilot.app.screen.query(FooterKey) if key.action == "retract"]
+    return any(not key.has_class("-disabled") for key in keys)
+
+
 def test_retract_observation_records_reason_and_keeps_it(desk: Desk) -> None:
     before = row_counts(desk.path)
     contents = database_contents(desk.path)
@@ -792,11 +800,13 @@ def test_retract_observation_records_reason_and_keeps_it(desk: Desk) -> None:
         await press(pilot, "enter")
         indicator = pilot.app.screen
         assert isinstance(indicator, IndicatorScreen)
-        # On the File tab there is no observation chosen to retract.
+        # On the File tab there is no observation chosen to retract, and the footer says so.
+        assert not retract_offered(pilot)
         await press(pilot, "x")
         assert pilot.app.screen is indicator
         await press(pilot, "2")
         assert focused_id(pilot) == "indicator-observations"
+        assert retract_offered(pilot)
         await press(pilot, "x")
         dialog = pilot.app.screen
         assert screen_name(pilot) == "RetractDialog"
@@ -818,7 +828,8 @@ def test_retract_observation_records_reason_and_keeps_it(desk: Desk) -> None:
         assert cell(pilot, "#indicator-observations", observation_uuid, 4) == "RETRACTED"
         assert "Retracted" in static_text(pilot, "#observation-detail")
         assert reason in static_text(pilot, "#observation-detail")
-        # Already retracted: x does nothing more.
+        # Already retracted: x does nothing more, and the footer no longer offers it.
+        assert not retract_offered(pilot)
         await press(pilot, "x")
         assert pilot.app.screen is indicator
 
