@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from benchmarks.corpus import Corpus
-from tracker.services.bulk_rows import RowWriter
+from tracker.storage.bulk_rows import RowWriter
 from tracker.storage.database import Database, open_database
 from tracker.storage.fulltext import indexed_at_the_end
 from tracker.storage.models import (

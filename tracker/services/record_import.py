@@ -37,7 +37,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from tracker.services import inputs
-from tracker.services.bulk_rows import RowWriter, ids_after, indexes_built_at_the_end, last_id
 from tracker.services.record_export import (
     OBSERVATION_FIELDS,
     Names,
@@ -68,6 +67,7 @@ from tracker.services.record_file import (
     record_of,
 )
 from tracker.services.seeding import SEED_AUTHOR
+from tracker.storage.bulk_rows import RowWriter, ids_after, indexes_built_at_the_end, last_id
 from tracker.storage.database import Database
 from tracker.storage.fulltext import indexed_at_the_end
 from tracker.storage.models import (
